@@ -1,0 +1,1 @@
+"""Bank teller terminal (柜面业务终端)."""

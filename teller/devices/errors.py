@@ -1,0 +1,99 @@
+"""Typed device errors and device status.
+
+Every error carries ``message``: a sentence a teller can act on, in Chinese (the
+default UI language), and ``message_en`` for the English UI.  Drivers raise these;
+the terminal never crashes on them and never shows a traceback to the teller.
+
+>>> try:
+...     raise PaperOut()
+... except DeviceError as e:
+...     print(e.message)
+打印机缺纸，请装纸后重试
+"""
+from __future__ import annotations
+
+import enum
+
+
+class DeviceStatus(enum.Enum):
+    """What the device panel shows for each device (设备状态)."""
+
+    NOT_CONFIGURED = "not_configured"
+    DISCONNECTED = "disconnected"
+    READY = "ready"
+    BUSY = "busy"
+    NO_MEDIA = "no_media"
+    MEDIA_PRESENT = "media_present"
+    PAPER_OUT = "paper_out"
+    COVER_OPEN = "cover_open"
+    JAMMED = "jammed"
+    ERROR = "error"
+
+
+class DeviceError(Exception):
+    """Base of every device fault. ``message`` is teller-facing (zh_CN)."""
+
+    default_message = "设备故障"
+    default_message_en = "Device fault"
+
+    def __init__(self, message: str | None = None, *, message_en: str | None = None,
+                 detail: str = "") -> None:
+        self.message = message or self.default_message
+        self.message_en = message_en or self.default_message_en
+        self.detail = detail  # technical detail for the log; never a PIN or key
+        super().__init__(self.message if not detail else f"{self.message} ({detail})")
+
+
+class NoDevice(DeviceError):
+    default_message = "未找到设备，请检查连接"
+    default_message_en = "Device not found; check the cable and settings"
+
+
+class NoMedia(DeviceError):
+    default_message = "未放入介质，请插入存折或卡片"
+    default_message_en = "No media; insert the passbook or card"
+
+
+class MediaJam(DeviceError):
+    default_message = "介质卡纸，请取出后重新放入"
+    default_message_en = "Media jam; take it out and insert again"
+
+
+class CoverOpen(DeviceError):
+    default_message = "打印机盖未合上"
+    default_message_en = "Printer cover is open"
+
+
+class PaperOut(DeviceError):
+    default_message = "打印机缺纸，请装纸后重试"
+    default_message_en = "Printer is out of paper; load paper and retry"
+
+
+class CardRemoved(DeviceError):
+    default_message = "卡片已被拔出，请重新插卡"
+    default_message_en = "The card was removed; insert it again"
+
+
+class UnsupportedCard(DeviceError):
+    default_message = "不支持的卡片类型"
+    default_message_en = "This card is not supported"
+
+
+class CardMute(DeviceError):
+    default_message = "卡片无响应，请检查卡片方向或更换卡片"
+    default_message_en = "The card does not respond; check its orientation"
+
+
+class MalformedData(DeviceError):
+    default_message = "设备返回数据格式错误"
+    default_message_en = "The device returned malformed data"
+
+
+class Timeout(DeviceError):
+    default_message = "设备响应超时"
+    default_message_en = "The device did not answer in time"
+
+
+class Cancelled(DeviceError):
+    default_message = "操作已取消"
+    default_message_en = "Cancelled"
