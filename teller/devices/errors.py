@@ -97,3 +97,28 @@ class Timeout(DeviceError):
 class Cancelled(DeviceError):
     default_message = "操作已取消"
     default_message_en = "Cancelled"
+
+
+class DeviceBusy(DeviceError):
+    default_message = "设备忙，请稍后重试"
+    default_message_en = "The device is busy; try again shortly"
+
+
+class PinEntryTimeout(Timeout):
+    default_message = "客户输入密码超时，请重新输入"
+    default_message_en = "The customer did not finish entering the PIN in time"
+
+
+class PinEntryCancelled(Cancelled):
+    default_message = "客户已取消密码输入"
+    default_message_en = "The customer cancelled PIN entry"
+
+
+class KeyCheckFailed(DeviceError):
+    default_message = "密码键盘密钥校验失败，请联系管理员重新下载密钥"
+    default_message_en = "The PIN pad rejected the key check value; reload the keys"
+
+
+class KeyNotLoaded(DeviceError):
+    default_message = "密码键盘未下载密钥，请先签到下载工作密钥"
+    default_message_en = "The PIN pad has no working key; load the keys first"
