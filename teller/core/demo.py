@@ -1,0 +1,147 @@
+"""``teller demo``: a demo branch with users, customers and funded accounts.
+
+Every user's password is the documented demo password ``demo123`` (letters and
+digits, as the policy demands) and is *not* marked for change, so a newcomer can
+sign on straight away; a real bank creates users through the administrator
+screens, where the first sign-on forces a change.
+
+All money arrives through the posting engine — the vault is funded from
+clearing (3010), the tellers' boxes from the vault, customer accounts by cash
+deposits — so ``teller check`` passes on a fresh demo database.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Engine
+
+from teller.core import models as m
+from teller.core.db import reader, run_in_transaction
+from teller.core.ledger import create_branch, create_terminal, internal_account, open_account
+from teller.core.operators import OperatorService
+from teller.core.posting import PostingEngine
+from teller.core.records import EntryRequest, Leg
+from teller.domain.identity import luhn_check_digit, resident_id_check_char
+
+DEMO_PASSWORD = "demo123"
+BRANCH = "0101"
+BANK = "演示农村商业银行"
+
+USERS = (  # code, name, role, level
+    ("T001", "张柜员", "teller", None),
+    ("T002", "李柜员", "teller", None),
+    ("S001", "王主管", "supervisor", "B"),
+    ("S002", "赵主管", "supervisor", "A"),
+    ("A001", "钱管密", "atm_custodian", None),
+    ("A002", "孙管钥", "atm_custodian", None),
+    ("ADM1", "周管理", "administrator", None),
+)
+
+PRODUCTS = (  # code, name, kind, subject, rate micro (% × 10^4), term months, minimum fen
+    ("P-CUR", "个人活期储蓄", "personal_current", "2017", 1000, None, 0),
+    ("P-T03", "整存整取三个月", "personal_time", "2018", 8500, 3, 5000),
+    ("P-T06", "整存整取六个月", "personal_time", "2018", 10500, 6, 5000),
+    ("P-T12", "整存整取一年", "personal_time", "2018", 12000, 12, 5000),
+    ("P-T24", "整存整取二年", "personal_time", "2018", 13000, 24, 5000),
+    ("P-T36", "整存整取三年", "personal_time", "2018", 17500, 36, 5000),
+    ("U-CUR", "单位活期存款", "unit_current", "2012", 1000, None, 0),
+)
+
+
+@dataclass(frozen=True)
+class DemoCustomer:
+    name: str
+    id17: str
+    phone: str
+    card_bin_serial: str  # 18 digits before the Luhn digit
+    balance_fen: int
+
+
+CUSTOMERS = (
+    DemoCustomer("王小明", "11010519800101123", "13800000001", "621700000000000001", 1_250_000),
+    DemoCustomer("刘芳", "44030419920315234", "13800000002", "621700000000000002", 8_600_050),
+    DemoCustomer("陈建国", "32010619751120345", "13800000003", "621700000000000003", 30_000),
+)
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    branch: str
+    business_date: dt.date
+    users: tuple[str, ...]
+    accounts: tuple[tuple[str, str, str], ...]  # number, title, medium number
+
+
+def create_demo(engine: Engine, *, business_date: dt.date | None = None,
+                scrypt_n: int | None = None) -> DemoSummary:
+    """Populate an *empty, migrated* core database with the demo branch."""
+    bdate = business_date or dt.date.today()
+    ops = OperatorService(engine, **({"scrypt_n": scrypt_n} if scrypt_n else {}))
+    now = dt.datetime.now()
+    created: list[tuple[str, str, str]] = []
+
+    def setup(conn):
+        if conn.execute(select(m.Branch.code).where(m.Branch.code == BRANCH)).first():
+            raise RuntimeError(f"demo branch {BRANCH} already exists")
+        create_branch(conn, BRANCH, "演示支行", BANK, bdate)
+        for t in ("T01", "T02", "T03"):
+            create_terminal(conn, t, BRANCH, f"{t}号柜台")
+        for code, name, role, level in USERS:
+            ops.create_user(conn, code=code, name=name, role=role, branch=BRANCH,
+                            password=DEMO_PASSWORD, auth_level=level,
+                            must_change_password=False)
+        for code, name, kind, subject, rate, term, minimum in PRODUCTS:
+            conn.execute(insert(m.Product.__table__).values(
+                code=code, name=name, kind=kind, subject_code=subject,
+                annual_rate_micro=rate, term_months=term, minimum_fen=minimum))
+        acct = lambda **kw: open_account(conn, branch=BRANCH, opened_on=bdate, **kw)  # noqa
+        acct(subject="1001", title="网点金库现金", kind="vault")
+        for code, name, role, _ in USERS:
+            if role == "teller":
+                acct(subject="1001", title=f"{name}尾箱现金", kind="cash_box", owner_user=code)
+        acct(subject="3010", title="清算资金往来", kind="clearing", overdraft_limit=None)
+        acct(subject="2241", title="待处理长款", kind="suspense_over", overdraft_limit=None)
+        acct(subject="2241", title="待处理短款", kind="suspense_short", overdraft_limit=None)
+        acct(subject="2231", title="应付利息", kind="interest_payable", overdraft_limit=None)
+        acct(subject="6411", title="利息支出", kind="interest_expense", overdraft_limit=None)
+        for c in CUSTOMERS:
+            id_number = c.id17 + resident_id_check_char(c.id17)
+            cid = conn.execute(insert(m.Customer.__table__).values(
+                kind="personal", id_type="resident_id", id_number=id_number, name=c.name,
+                name_en="", phone=c.phone, address="演示市演示路1号", occupation="",
+                branch_code=BRANCH, created_at=now).returning(m.Customer.id)).scalar_one()
+            pan = c.card_bin_serial + luhn_check_digit(c.card_bin_serial)
+            number = acct(subject="2017", title=c.name, kind="personal_current",
+                          customer_id=cid, product="P-CUR", account_class="I",
+                          medium_kind="card", medium_number=pan)
+            created.append((number, c.name, pan))
+
+    run_in_transaction(engine, setup)
+    _fund(engine, created)
+    return DemoSummary(BRANCH, bdate, tuple(u[0] for u in USERS), tuple(created))
+
+
+def _fund(engine: Engine, customers: list[tuple[str, str, str]]) -> None:
+    posting = PostingEngine(engine)
+    with reader(engine) as conn:
+        vault = internal_account(conn, BRANCH, "vault")
+        clearing = internal_account(conn, BRANCH, "clearing")
+        boxes = {code: internal_account(conn, BRANCH, "cash_box", code)
+                 for code, _, role, _ in USERS if role == "teller"}
+    seq = iter(range(1, 1000))
+
+    def post(legs):
+        posting.post(EntryRequest(key=f"demo-{BRANCH}-{next(seq):04d}", branch=BRANCH,
+                                  teller="ADM1", terminal="T01", txn_code="00000",
+                                  step="demo_setup",
+                                  legs=legs, reversible=False, memo="演示数据"))
+
+    post((Leg(vault, "D", 100_000_000), Leg(clearing, "C", 100_000_000)))
+    for box in boxes.values():
+        post((Leg(box, "D", 20_000_000), Leg(vault, "C", 20_000_000)))
+    box = boxes["T001"]
+    for (number, _, _), customer in zip(customers, CUSTOMERS):
+        post((Leg(box, "D", customer.balance_fen),
+              Leg(number, "C", customer.balance_fen, "开户存入")))

@@ -1,0 +1,407 @@
+"""The posting engine (记账引擎): one balanced entry, one database transaction.
+
+Worked example (see ``tests/core/test_posting.py`` for the runnable form)::
+
+    engine = PostingEngine(make_engine("sqlite:///core.sqlite"))
+    posted = engine.post(EntryRequest(
+        key="T01-000001", branch="0101", teller="T001", terminal="T01",
+        txn_code="10020", step="post",
+        legs=(Leg(cash_box, "D", 10000), Leg(customer, "C", 10000))))
+    posted.journal_number   # '20261123T001000001'
+    engine.post(same_request).replayed   # True — nothing posted twice
+
+Inside the transaction, in this order (the order is the deadlock-avoidance
+rule: every transaction takes locks teller head → accounts by number):
+
+1. the idempotency key is looked up; a hit returns the first result;
+2. the teller's journal head is locked — it numbers the entry (流水号) and
+   holds the previous hash of the teller's tamper-evident chain;
+3. the accounts are locked in ascending number order, their active controls
+   read, and every leg checked against status, controls and availability;
+4. the entry, its postings, the new balances, the head and the
+   authorization record are written.
+
+Why the hash chain is per teller and not bank-wide: a single chain head would
+serialise every posting of the bank on one row; a teller's postings are
+serialised anyway by the journal number, so per-teller chains cost nothing
+and still make any edited, inserted or deleted entry detectable.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections import defaultdict
+from typing import Callable
+
+from sqlalchemy import insert, or_, select, update
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
+
+from teller.core import models as m
+from teller.core.db import reader, run_in_transaction
+from teller.core.records import (
+    LEVELS, AuthGrant, EntryRequest, Leg, PostedEntry, PostedLeg, PostingRefused,
+)
+
+GENESIS_HASH = "0" * 64
+
+accounts_t = m.Account.__table__
+controls_t = m.AccountControl.__table__
+entries_t = m.JournalEntry.__table__
+postings_t = m.Posting.__table__
+heads_t = m.TellerJournalHead.__table__
+branches_t = m.Branch.__table__
+subjects_t = m.GlSubject.__table__
+users_t = m.User.__table__
+auth_t = m.Authorization.__table__
+
+# Controls that stop money going out, and the purposes that may pass them.
+OUTFLOW_BLOCKS = {
+    "sealed": ("账户已封存，不能支取", "The account is sealed; no debits", ()),
+    "receive_only": ("账户只收不付，不能支取", "The account is receive-only", ()),
+    "freeze_full": ("账户已被司法冻结（不收不付）", "The account is frozen (full)",
+                    ("judicial_deduction",)),
+    "freeze_one_way": ("账户已被司法冻结（只收不付）", "The account is frozen (one-way)",
+                       ("judicial_deduction",)),
+    "loss_report": ("账户已挂失，不能支取或转出", "The account is reported lost",
+                    ("judicial_deduction", "loan_repayment")),
+}
+INFLOW_BLOCKS = {
+    "pay_only": ("账户只付不收，不能存入", "The account is pay-only; no credits"),
+    "freeze_full": ("账户已被司法冻结（不收不付），不能存入", "The account is frozen (full)"),
+}
+STATUS_BLOCKS_ALL = {
+    "closed": ("账户已销户", "The account is closed"),
+    "settled": ("账户已结清", "The account is settled"),
+    "off_book": ("账户已转营业外，不能交易", "The account is off-book"),
+}
+
+
+def entry_digest(req: EntryRequest) -> str:
+    """Fingerprint of what was asked, so a reused key with other content is caught."""
+    body = {
+        "branch": req.branch, "teller": req.teller, "terminal": req.terminal,
+        "txn": req.txn_code, "step": req.step, "purpose": req.purpose,
+        "reverses": req.reverses_entry_id,
+        "legs": [[leg.account, leg.direction, leg.amount] for leg in req.legs],
+    }
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+def entry_hash(prev_hash: str, entry: dict, legs: list[dict]) -> str:
+    """SHA-256 over a canonical form of the entry and its legs, chained."""
+    canon = {
+        "prev": prev_hash,
+        "key": entry["idempotency_key"], "digest": entry["request_digest"],
+        "seq": entry["journal_sequence"], "branch": entry["branch_code"],
+        "teller": entry["teller_code"], "terminal": entry["terminal_code"],
+        "date": entry["business_date"].isoformat(),
+        "at": entry["created_at"].isoformat(timespec="microseconds"),
+        "txn": entry["txn_code"], "step": entry["step"], "purpose": entry["purpose"],
+        "memo": entry["memo"], "reversible": bool(entry["reversible"]),
+        "offline": bool(entry["offline"]), "reverses": entry["reverses_entry_id"],
+        "legs": [[p["leg"], p["account_number"], p["subject_code"], p["direction"],
+                  int(p["amount"]), int(p["balance_after"]), p["memo"]] for p in legs],
+    }
+    data = json.dumps(canon, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+def _validate_shape(req: EntryRequest) -> None:
+    if not req.key or len(req.key) > 64:
+        raise PostingRefused("bad_key", "交易幂等键无效", "Invalid idempotency key")
+    if not req.legs and req.reverses_entry_id is None:
+        raise PostingRefused("empty", "分录没有借贷记录", "The entry has no legs")
+    for leg in req.legs:
+        if leg.direction not in ("D", "C"):
+            raise PostingRefused("bad_direction", "借贷方向无效", "Invalid direction")
+        if not isinstance(leg.amount, int) or isinstance(leg.amount, bool) or leg.amount <= 0:
+            raise PostingRefused("bad_amount", "金额必须为正数", "Amount must be positive",
+                                 account=leg.account)
+    if req.required_level and req.authorization is None:
+        raise PostingRefused("needs_authorization", "该交易需要主管授权",
+                             "This transaction needs a supervisor's authorization")
+
+
+class PostingEngine:
+    """Posts entries to the core database. Thread-safe; share one per engine."""
+
+    def __init__(self, engine: Engine, *, clock: Callable[[], dt.datetime] = dt.datetime.now):
+        self.engine = engine
+        self.clock = clock
+        self._subjects: dict[str, tuple[str, bool]] | None = None
+
+    # -- public -----------------------------------------------------------
+    def post(self, req: EntryRequest) -> PostedEntry:
+        """Post ``req`` once. Raises :class:`PostingRefused` when a rule says no."""
+        _validate_shape(req)
+        digest = entry_digest(req)
+        for _ in range(5):
+            try:
+                return run_in_transaction(self.engine, lambda c: self._post_in(c, req, digest))
+            except IntegrityError as exc:
+                # A concurrent attempt with the same key (or the same reversal)
+                # won the race; the next round finds its result.
+                if not self._is_race(exc):
+                    raise
+                last = exc
+        raise last
+
+    def reverse(self, entry_id: int, *, key: str, teller: str, terminal: str,
+                authorization: AuthGrant | None, required_level: str | None = "A",
+                txn_code: str = "08210", memo: str = "") -> PostedEntry:
+        """Post the compensating entry (冲正) of ``entry_id``: same legs, sides swapped."""
+        with reader(self.engine) as conn:
+            original = conn.execute(select(entries_t).where(entries_t.c.id == entry_id)).first()
+            if original is None:
+                raise PostingRefused("no_entry", "原交易不存在", "No such entry")
+            legs = conn.execute(select(postings_t).where(postings_t.c.entry_id == entry_id)
+                                .order_by(postings_t.c.leg)).all()
+        swapped = tuple(Leg(p.account_number, "C" if p.direction == "D" else "D", int(p.amount),
+                            "冲正") for p in legs)
+        return self.post(EntryRequest(
+            key=key, branch=original.branch_code, teller=teller, terminal=terminal,
+            txn_code=txn_code, step=f"reverse:{original.step}"[:32], legs=swapped,
+            memo=memo or f"冲正 {original.business_date:%Y%m%d}{original.teller_code}"
+                         f"{original.journal_sequence:06d}",
+            reversible=False, required_level=required_level, authorization=authorization,
+            reverses_entry_id=entry_id))
+
+    def find(self, key: str) -> PostedEntry | None:
+        """The result for ``key`` if it was posted (used to settle in-doubt steps)."""
+        with reader(self.engine) as conn:
+            row = conn.execute(select(entries_t).where(entries_t.c.idempotency_key == key)).first()
+            return self._result(conn, row, replayed=True) if row else None
+
+    # -- inside the transaction ------------------------------------------
+    def _post_in(self, conn: Connection, req: EntryRequest, digest: str) -> PostedEntry:
+        existing = conn.execute(
+            select(entries_t).where(entries_t.c.idempotency_key == req.key)).first()
+        if existing is not None:
+            if existing.request_digest != digest:
+                raise PostingRefused("key_reused", "同一交易编号已用于另一笔交易",
+                                     "This idempotency key was used for a different request")
+            return self._result(conn, existing, replayed=True)
+
+        subjects = self._subject_map(conn)
+        branch = conn.execute(select(branches_t.c.business_date, branches_t.c.status)
+                              .where(branches_t.c.code == req.branch)).first()
+        if branch is None:
+            raise PostingRefused("no_branch", "网点不存在", "No such branch")
+        if branch.status != "open":
+            raise PostingRefused("branch_closed", "网点已日终或未开门，不能记账",
+                                 "The branch is not open for business")
+        bdate = branch.business_date
+        if req.reverses_entry_id is not None:
+            self._check_reversal(conn, req, bdate)
+        if req.authorization is not None:
+            self._check_authorization(conn, req)
+
+        head = self._lock_head(conn, req.teller, bdate)
+        accounts = self._lock_accounts(conn, req)
+        controls = self._active_controls(conn, list(accounts), bdate)
+
+        self._check_balanced(req, accounts, subjects)
+        balances = {n: int(a.balance) for n, a in accounts.items()}
+        leg_rows = []
+        for i, leg in enumerate(req.legs, start=1):
+            acct = accounts[leg.account]
+            side = subjects[acct.subject_code][0]
+            inflow = leg.direction == side
+            self._check_leg(req, acct, inflow, leg.amount, balances[leg.account],
+                            controls.get(leg.account, ()))
+            balances[leg.account] += leg.amount if inflow else -leg.amount
+            leg_rows.append({"leg": i, "account_number": leg.account,
+                             "subject_code": acct.subject_code, "direction": leg.direction,
+                             "amount": leg.amount, "balance_after": balances[leg.account],
+                             "memo": leg.memo[:120]})
+
+        seq = head["last_sequence"] + 1 if head["business_date"] == bdate else 1
+        entry = {
+            "idempotency_key": req.key, "request_digest": digest, "journal_sequence": seq,
+            "branch_code": req.branch, "teller_code": req.teller,
+            "terminal_code": req.terminal, "business_date": bdate,
+            "created_at": self.clock().replace(tzinfo=None), "txn_code": req.txn_code,
+            "step": req.step, "purpose": req.purpose, "memo": req.memo[:200],
+            "reversible": req.reversible, "offline": req.offline,
+            "reverses_entry_id": req.reverses_entry_id, "prev_hash": head["last_hash"],
+        }
+        entry["entry_hash"] = entry_hash(head["last_hash"], entry, leg_rows)
+        entry_id = conn.execute(insert(entries_t).values(**entry)
+                                .returning(entries_t.c.id)).scalar_one()
+        conn.execute(insert(postings_t), [dict(r, entry_id=entry_id) for r in leg_rows])
+        for number in sorted(balances):
+            if balances[number] != int(accounts[number].balance):
+                conn.execute(update(accounts_t).where(accounts_t.c.number == number)
+                             .values(balance=balances[number]))
+        conn.execute(update(heads_t).where(heads_t.c.teller_code == req.teller).values(
+            business_date=bdate, last_sequence=seq, last_entry_id=entry_id,
+            last_hash=entry["entry_hash"]))
+        if req.authorization is not None:
+            grant = req.authorization
+            conn.execute(insert(auth_t).values(
+                entry_id=entry_id, supervisor_code=grant.supervisor, teller_code=req.teller,
+                level=grant.level, reasons=json.dumps(list(grant.reasons), ensure_ascii=False),
+                outcome="granted", remark=grant.remark[:200], txn_code=req.txn_code,
+                created_at=entry["created_at"]))
+        return PostedEntry(
+            entry_id=entry_id, key=req.key, teller=req.teller, business_date=bdate,
+            journal_sequence=seq, created_at=entry["created_at"], txn_code=req.txn_code,
+            step=req.step, reverses_entry_id=req.reverses_entry_id,
+            legs=tuple(PostedLeg(r["account_number"], r["direction"], r["amount"],
+                                 r["balance_after"]) for r in leg_rows))
+
+    def _subject_map(self, conn: Connection) -> dict[str, tuple[str, bool]]:
+        if self._subjects is None:
+            rows = conn.execute(select(subjects_t.c.code, subjects_t.c.side,
+                                       subjects_t.c.on_balance_sheet)).all()
+            self._subjects = {r.code: (r.side, bool(r.on_balance_sheet)) for r in rows}
+        return self._subjects
+
+    def _lock_head(self, conn: Connection, teller: str, bdate: dt.date) -> dict:
+        row = conn.execute(select(heads_t).where(heads_t.c.teller_code == teller)
+                           .with_for_update()).first()
+        if row is None:
+            exists = conn.execute(select(users_t.c.code).where(users_t.c.code == teller)).first()
+            if exists is None:
+                raise PostingRefused("no_teller", "柜员不存在", "No such teller")
+            # Two first postings of a new teller race on this insert; the loser
+            # gets an IntegrityError and goes round again (see post()).
+            conn.execute(insert(heads_t).values(teller_code=teller, business_date=bdate,
+                                                last_sequence=0, last_hash=GENESIS_HASH))
+            return {"business_date": bdate, "last_sequence": 0, "last_hash": GENESIS_HASH}
+        return dict(row._mapping)
+
+    def _lock_accounts(self, conn: Connection, req: EntryRequest) -> dict:
+        numbers = sorted({leg.account for leg in req.legs})
+        rows = conn.execute(select(accounts_t).where(accounts_t.c.number.in_(numbers))
+                            .order_by(accounts_t.c.number).with_for_update()).all()
+        found = {r.number: r for r in rows}
+        for n in numbers:
+            if n not in found:
+                raise PostingRefused("no_account", f"账户 {n} 不存在",
+                                     f"Account {n} does not exist", account=n)
+        return found
+
+    def _active_controls(self, conn: Connection, numbers: list[str],
+                         bdate: dt.date) -> dict[str, tuple]:
+        rows = conn.execute(select(controls_t.c.account_number, controls_t.c.kind,
+                                   controls_t.c.amount)
+                            .where(controls_t.c.account_number.in_(numbers),
+                                   controls_t.c.status == "active",
+                                   controls_t.c.starts_on <= bdate,
+                                   or_(controls_t.c.expires_on.is_(None),
+                                       controls_t.c.expires_on >= bdate))).all()
+        out: dict[str, list] = defaultdict(list)
+        for r in rows:
+            out[r.account_number].append((r.kind, int(r.amount)))
+        return {k: tuple(v) for k, v in out.items()}
+
+    @staticmethod
+    def _check_balanced(req: EntryRequest, accounts: dict, subjects: dict) -> None:
+        debit = credit = 0
+        for leg in req.legs:
+            if not subjects[accounts[leg.account].subject_code][1]:
+                continue  # off-balance counts (9001) are single-entry by nature
+            if leg.direction == "D":
+                debit += leg.amount
+            else:
+                credit += leg.amount
+        if debit != credit:
+            raise PostingRefused(
+                "unbalanced", f"借贷不平衡：借方 {debit / 100:.2f}，贷方 {credit / 100:.2f}",
+                f"Unbalanced entry: debits {debit / 100:.2f}, credits {credit / 100:.2f}")
+
+    @staticmethod
+    def _check_leg(req: EntryRequest, acct, inflow: bool, amount: int, balance: int,
+                   controls: tuple) -> None:
+        n = acct.number
+        if acct.status in STATUS_BLOCKS_ALL:
+            zh, en = STATUS_BLOCKS_ALL[acct.status]
+            raise PostingRefused(f"status_{acct.status}", f"{zh}：{n}", en, account=n)
+        kinds = {k for k, _ in controls}
+        if inflow:
+            for kind in sorted(kinds & INFLOW_BLOCKS.keys()):
+                zh, en = INFLOW_BLOCKS[kind]
+                raise PostingRefused(f"control_{kind}", f"{zh}：{n}", en, account=n)
+            return
+        if acct.status == "dormant":
+            raise PostingRefused("status_dormant", f"账户为睡眠户，请先办理激活：{n}",
+                                 "The account is dormant; reactivate it first", account=n)
+        for kind in sorted(kinds & OUTFLOW_BLOCKS.keys()):
+            zh, en, allowed = OUTFLOW_BLOCKS[kind]
+            if req.purpose not in allowed:
+                raise PostingRefused(f"control_{kind}", f"{zh}：{n}", en, account=n)
+        held = sum(a for k, a in controls if k == "hold") if req.purpose != "hold_deduction" else 0
+        frozen = (sum(a for k, a in controls if k == "freeze_partial")
+                  if req.purpose != "judicial_deduction" else 0)
+        if acct.overdraft_limit is None:
+            return
+        available = balance - held - frozen + int(acct.overdraft_limit)
+        if amount > available:
+            raise PostingRefused(
+                "insufficient", f"可用余额不足：{n} 可用 {max(available, 0) / 100:,.2f} 元",
+                f"Insufficient available balance on {n}", account=n)
+
+    def _check_reversal(self, conn: Connection, req: EntryRequest, bdate: dt.date) -> None:
+        orig = conn.execute(select(entries_t).where(
+            entries_t.c.id == req.reverses_entry_id)).first()
+        if orig is None:
+            raise PostingRefused("no_entry", "原交易不存在", "No such entry")
+        if orig.reverses_entry_id is not None:
+            raise PostingRefused("reverse_reversal", "冲正交易不能再冲正",
+                                 "A reversal cannot itself be reversed")
+        if not orig.reversible:
+            raise PostingRefused("irreversible", "该交易不允许冲正",
+                                 "This step cannot be reversed")
+        if orig.business_date != bdate:
+            raise PostingRefused("not_same_day", "只能冲正当日交易",
+                                 "Only today's entries can be reversed")
+        done = conn.execute(select(entries_t.c.id).where(
+            entries_t.c.reverses_entry_id == orig.id)).first()
+        if done is not None:
+            raise PostingRefused("already_reversed", "该交易已冲正", "Already reversed")
+
+    @staticmethod
+    def _check_authorization(conn: Connection, req: EntryRequest) -> None:
+        grant = req.authorization
+        assert grant is not None
+        problem = authorization_problem(conn, grant.supervisor, req.teller,
+                                        req.required_level or grant.level)
+        if problem:
+            raise PostingRefused(problem[0], problem[1], problem[2])
+
+    @staticmethod
+    def _is_race(exc: IntegrityError) -> bool:
+        text = str(exc.orig).lower()
+        return any(s in text for s in ("idempotency_key", "teller_journal_heads",
+                                       "reverses_entry_id"))
+
+    @staticmethod
+    def _result(conn: Connection, row, *, replayed: bool) -> PostedEntry:
+        legs = conn.execute(select(postings_t).where(postings_t.c.entry_id == row.id)
+                            .order_by(postings_t.c.leg)).all()
+        return PostedEntry(
+            entry_id=row.id, key=row.idempotency_key, teller=row.teller_code,
+            business_date=row.business_date, journal_sequence=row.journal_sequence,
+            created_at=row.created_at, txn_code=row.txn_code, step=row.step,
+            replayed=replayed, reverses_entry_id=row.reverses_entry_id,
+            legs=tuple(PostedLeg(p.account_number, p.direction, int(p.amount),
+                                 int(p.balance_after)) for p in legs))
+
+
+def authorization_problem(conn: Connection, supervisor: str, teller: str,
+                          level: str | None) -> tuple[str, str, str] | None:
+    """Why ``supervisor`` may not authorize ``teller`` at ``level``, or None."""
+    if supervisor == teller:
+        return ("self_authorization", "不能为本人的交易授权",
+                "Nobody may authorize their own transaction")
+    row = conn.execute(select(users_t.c.role, users_t.c.auth_level, users_t.c.status)
+                       .where(users_t.c.code == supervisor)).first()
+    if row is None or row.role != "supervisor" or row.status != "active":
+        return ("not_supervisor", f"{supervisor} 不是授权主管", f"{supervisor} is not a supervisor")
+    if LEVELS.get(row.auth_level or "", 0) < LEVELS.get(level or "A", 1):
+        return ("level_too_low", f"授权级别不足：需要{level}级授权",
+                f"Authorization level {level} required")
+    return None
