@@ -122,3 +122,23 @@ class KeyCheckFailed(DeviceError):
 class KeyNotLoaded(DeviceError):
     default_message = "密码键盘未下载密钥，请先签到下载工作密钥"
     default_message_en = "The PIN pad has no working key; load the keys first"
+
+
+class DeviceOffline(DeviceError):
+    default_message = "设备处于脱机状态，请按联机键"
+    default_message_en = "The device is offline; press its ONLINE key"
+
+
+class StripeUnreadable(MalformedData):
+    default_message = "磁条无法读取，请重新插入存折或更换存折"
+    default_message_en = "The magnetic stripe cannot be read; insert the book again or replace it"
+
+
+class StripeWriteFailed(DeviceError):
+    default_message = "磁条写入失败，请重新插入存折后重试"
+    default_message_en = "Writing the magnetic stripe failed; insert the book again and retry"
+
+
+class WrongPage(NoMedia):
+    default_message = "存折页码不符，请翻到正确的页后重新插入"
+    default_message_en = "Wrong passbook page; turn to the right page and insert again"
