@@ -1,0 +1,90 @@
+"""Fixtures shared by every test: a migrated, demo-populated core on SQLite and,
+for tests marked ``postgres``, the same on PostgreSQL (a fresh schema per test)."""
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass
+
+import pytest
+import sqlalchemy as sa
+
+from teller.core import schema
+from teller.core.db import make_engine, normalize_url
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+PG_URL = os.environ.get("TELLER_TEST_PG_URL")
+FAST_SCRYPT = 2**10  # test speed; production uses 2**14
+
+
+def pg_schema_url(base: str, schema_name: str) -> str:
+    sep = "&" if "?" in base else "?"
+    return f"{normalize_url(base)}{sep}options=-csearch_path%3D{schema_name}"
+
+
+@pytest.fixture
+def pg_url():
+    """A fresh schema on the test PostgreSQL server, dropped afterwards."""
+    if not PG_URL:
+        if os.environ.get("CI"):
+            pytest.fail("TELLER_TEST_PG_URL is not set in CI")
+        pytest.skip("TELLER_TEST_PG_URL not set: PostgreSQL tests skipped")
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(normalize_url(PG_URL))
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA {name}")
+    yield pg_schema_url(PG_URL, name)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"DROP SCHEMA {name} CASCADE")
+    admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path):
+    return f"sqlite:///{tmp_path / 'core.sqlite'}"
+
+
+def pytest_generate_tests(metafunc):
+    if "core_url" in metafunc.fixturenames:
+        backends = ["sqlite"]
+        if metafunc.definition.get_closest_marker("postgres"):
+            backends.append("postgres")
+        metafunc.parametrize("backend", backends)
+
+
+@pytest.fixture
+def core_url(backend, request, tmp_path):
+    if backend == "postgres":
+        return request.getfixturevalue("pg_url")
+    return f"sqlite:///{tmp_path / 'core.sqlite'}"
+
+
+@dataclass
+class Core:
+    url: str
+    engine: sa.engine.Engine
+    demo: object
+
+    def account(self, kind: str, owner: str | None = None) -> str:
+        from teller.core.db import reader
+        from teller.core.ledger import internal_account
+        with reader(self.engine) as conn:
+            return internal_account(conn, "0101", kind, owner)
+
+    def balance(self, number: str) -> int:
+        from teller.core.db import reader
+        from teller.core.models import Account
+        with reader(self.engine) as conn:
+            return conn.execute(sa.select(Account.balance).where(Account.number == number)
+                                ).scalar_one()
+
+
+@pytest.fixture
+def core(core_url):
+    """A migrated core holding the demo branch (users' password: demo123)."""
+    from teller.core.demo import create_demo
+    schema.upgrade(core_url)
+    engine = make_engine(core_url)
+    demo = create_demo(engine, scrypt_n=FAST_SCRYPT)
+    yield Core(core_url, engine, demo)
+    engine.dispose()
