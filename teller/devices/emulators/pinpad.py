@@ -281,11 +281,16 @@ class PinPadEmulator:
         return server.getsockname()[1]
 
     def _accept_loop(self, server: socket.socket, handler: Callable[[socket.socket], None]) -> None:
+        # close() on a listening socket does not wake accept() on Linux; poll instead.
+        server.settimeout(_POLL * 2)
         while not self._stop.is_set():
             try:
                 conn, _ = server.accept()
+            except socket.timeout:
+                continue
             except OSError:
                 return
+            conn.settimeout(None)
             self._closers.append(conn.close)
             self._spawn(handler, conn)
 
@@ -380,12 +385,24 @@ class PinPadEmulator:
         return "OK"
 
     def _control_session(self, conn: socket.socket) -> None:
-        with conn, conn.makefile("rw", encoding="ascii", newline="\n") as f:
-            for line in f:
-                if not line.strip():
+        conn.settimeout(_POLL * 2)
+        buf = b""
+        with conn:
+            while not self._stop.is_set():
+                try:
+                    chunk = conn.recv(256)
+                except socket.timeout:
                     continue
-                f.write(self.control(line) + "\n")
-                f.flush()
+                except OSError:
+                    return
+                if not chunk:
+                    return
+                buf += chunk
+                while b"\n" in buf:
+                    line, buf = buf.split(b"\n", 1)
+                    if line.strip():
+                        reply = self.control(line.decode("ascii", "replace"))
+                        conn.sendall(reply.encode("ascii") + b"\n")
 
     def close(self) -> None:
         self._stop.set()
