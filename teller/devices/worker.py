@@ -33,7 +33,7 @@ import queue
 import threading
 from typing import Any, Callable
 
-from teller.devices.errors import Cancelled, DeviceError
+from teller.devices.errors import Cancelled, DeviceError, Timeout
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,6 @@ class Job:
 
     def wait(self, timeout: float | None = None) -> Any:
         if not self._finished.wait(timeout):
-            from teller.devices.errors import Timeout
             raise Timeout(detail=f"{self!r} did not finish in {timeout}s")
         if self._error is not None:
             raise self._error

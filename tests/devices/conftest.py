@@ -1,7 +1,6 @@
 """Shared fixtures for device tests: socat pty pairs and tiny TCP peers."""
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess

@@ -9,7 +9,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from teller.devices.errors import MalformedData
+from teller.devices.errors import MalformedData, Timeout
 
 ESC = b"\x1b"
 ACK = b"\x06"
@@ -74,7 +74,6 @@ def read_reply(transport, timeout: float) -> Reply:
     """Read exactly one reply frame; ``Timeout`` if none, ``MalformedData`` if garbled."""
     head = transport.read(1, timeout)
     if not head:
-        from teller.devices.errors import Timeout
         raise Timeout(detail="passbook printer did not answer")
     if head == ACK:
         return Reply("ack", raw=head)
