@@ -25,7 +25,7 @@ import time
 from collections.abc import Mapping
 
 from teller.devices.card_reader import tlv
-from teller.devices.card_reader.pboc import AID_DEBIT, PSE, PPSE, luhn_valid
+from teller.devices.card_reader.pboc import AID_DEBIT, PPSE, PSE, luhn_complete, luhn_valid
 
 log = logging.getLogger(__name__)
 
@@ -404,7 +404,10 @@ def main(argv: list[str] | None = None) -> int:
         card = VirtualPbocCard(args.pan, args.name, args.expiry, args.seq, "T=0" if args.t0 else "T=1",
                                mute=args.mute, with_pse=not args.no_pse)
     except ValueError as exc:
-        parser.error(str(exc))
+        hint = ""
+        if args.pan.isdigit() and len(args.pan) > 12:
+            hint = f" (with a valid check digit: {luhn_complete(args.pan[:-1])})"
+        parser.error(f"{exc}{hint}")
     client = VpcdCardClient(card, args.host, args.port)
     try:
         client.insert()
