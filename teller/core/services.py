@@ -1,0 +1,204 @@
+"""Core services for the transaction layer (核心服务): the one object through which
+flows reach the core database, so that ``teller.transactions`` never imports
+SQLAlchemy.
+
+``CoreServices(engine)`` offers
+
+- ``branch(code) -> BranchInfo | None``; ``terminal_ok(code, branch) -> bool``
+- ``account(number) -> AccountInfo | None`` — by account number;
+  ``account_by_medium(number)`` — by card / passbook number;
+  ``resolve_account(text)`` — either, account number first
+- ``cash_box(branch, teller) -> str | None`` — the teller's 尾箱 account
+- ``post(EntryRequest)``, ``reverse(entry_id, ...)``, ``find(key)`` — the
+  posting engine (``self.posting``)
+- ``journal_today(teller, branch)`` / ``journal_line(journal_number)`` —
+  :class:`~teller.core.views.JournalLine` records of a teller's entries
+- ``record_refusal(...)`` — a supervisor's refusal (outcome 'refused') in the
+  authorizations table
+- ``operators`` — :class:`~teller.core.operators.OperatorService`
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Callable
+
+from sqlalchemy import insert, or_, select
+from sqlalchemy.engine import Engine
+
+from teller.core import models as m
+from teller.core.db import reader, run_in_transaction
+from teller.core.ledger import internal_account
+from teller.core.operators import OperatorService
+from teller.core.posting import PostingEngine
+from teller.core.records import AuthGrant, EntryRequest, PostedEntry
+from teller.core.views import INTERNAL_KINDS, AccountInfo, BranchInfo, JournalLine
+
+accounts_t = m.Account.__table__
+controls_t = m.AccountControl.__table__
+entries_t = m.JournalEntry.__table__
+postings_t = m.Posting.__table__
+customers_t = m.Customer.__table__
+branches_t = m.Branch.__table__
+terminals_t = m.Terminal.__table__
+auth_t = m.Authorization.__table__
+
+
+def _journal_number(row) -> str:
+    return f"{row.business_date:%Y%m%d}{row.teller_code}{row.journal_sequence:06d}"
+
+
+class CoreServices:
+    def __init__(self, engine: Engine, *, clock: Callable[[], dt.datetime] = dt.datetime.now,
+                 scrypt_n: int | None = None) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.posting = PostingEngine(engine, clock=clock)
+        self.operators = OperatorService(engine, clock=clock,
+                                         **({"scrypt_n": scrypt_n} if scrypt_n else {}))
+
+    # -- reference data ------------------------------------------------------
+    def branch(self, code: str) -> BranchInfo | None:
+        with reader(self.engine) as conn:
+            r = conn.execute(select(branches_t).where(branches_t.c.code == code)).first()
+        if r is None:
+            return None
+        return BranchInfo(r.code, r.name, r.bank_name, r.business_date, r.status,
+                          int(r.cash_auth_limit_a), int(r.cash_auth_limit_b))
+
+    def terminal_ok(self, code: str, branch: str) -> bool:
+        with reader(self.engine) as conn:
+            r = conn.execute(select(terminals_t).where(terminals_t.c.code == code)).first()
+        return r is not None and r.status == "active" and r.branch_code == branch
+
+    # -- accounts ------------------------------------------------------------
+    def account(self, number: str) -> AccountInfo | None:
+        return self._account_where(accounts_t.c.number == number)
+
+    def account_by_medium(self, medium_number: str) -> AccountInfo | None:
+        return self._account_where(accounts_t.c.medium_number == medium_number)
+
+    def resolve_account(self, text: str) -> AccountInfo | None:
+        return self.account(text) or self.account_by_medium(text)
+
+    def _account_where(self, cond) -> AccountInfo | None:
+        with reader(self.engine) as conn:
+            r = conn.execute(select(accounts_t, customers_t.c.name.label("customer_name"))
+                             .outerjoin(customers_t, customers_t.c.id == accounts_t.c.customer_id)
+                             .where(cond).order_by(accounts_t.c.number)).first()
+            if r is None:
+                return None
+            bdate = conn.execute(select(branches_t.c.business_date)
+                                 .where(branches_t.c.code == r.branch_code)).scalar_one()
+            controls = tuple((c.kind, int(c.amount)) for c in conn.execute(
+                select(controls_t.c.kind, controls_t.c.amount).where(
+                    controls_t.c.account_number == r.number, controls_t.c.status == "active",
+                    controls_t.c.starts_on <= bdate,
+                    or_(controls_t.c.expires_on.is_(None), controls_t.c.expires_on >= bdate))
+                .order_by(controls_t.c.id)))
+        blocked = sum(a for k, a in controls if k in ("hold", "freeze_partial"))
+        available = (None if r.overdraft_limit is None
+                     else int(r.balance) - blocked + int(r.overdraft_limit))
+        return AccountInfo(
+            number=r.number, title=r.title, kind=r.kind, branch=r.branch_code, status=r.status,
+            balance=int(r.balance), available=available, subject=r.subject_code,
+            withdrawal_method=r.withdrawal_method, medium_kind=r.medium_kind,
+            medium_number=r.medium_number, customer_name=r.customer_name or r.title,
+            controls=controls)
+
+    def cash_box(self, branch: str, teller: str) -> str | None:
+        with reader(self.engine) as conn:
+            return internal_account(conn, branch, "cash_box", teller)
+
+    # -- posting -------------------------------------------------------------
+    def post(self, req: EntryRequest) -> PostedEntry:
+        return self.posting.post(req)
+
+    def reverse(self, entry_id: int, *, key: str, teller: str, terminal: str,
+                authorization: AuthGrant | None, required_level: str | None = "A",
+                memo: str = "") -> PostedEntry:
+        return self.posting.reverse(entry_id, key=key, teller=teller, terminal=terminal,
+                                    authorization=authorization,
+                                    required_level=required_level, memo=memo)
+
+    def find(self, key: str) -> PostedEntry | None:
+        return self.posting.find(key)
+
+    # -- journal -------------------------------------------------------------
+    def journal_today(self, teller: str, branch: str) -> tuple[JournalLine, ...]:
+        """The teller's entries of the branch's current business date, oldest first."""
+        info = self.branch(branch)
+        if info is None:
+            return ()
+        return self._lines(entries_t.c.teller_code == teller,
+                           entries_t.c.business_date == info.business_date)
+
+    def journal_line(self, journal_number: str) -> JournalLine | None:
+        """The entry with this 流水号 (yyyymmdd + teller + 6-digit sequence)."""
+        jn = journal_number.strip()
+        if len(jn) < 15 or not jn[:8].isdigit() or not jn[-6:].isdigit():
+            return None
+        try:
+            bdate = dt.datetime.strptime(jn[:8], "%Y%m%d").date()
+        except ValueError:
+            return None
+        lines = self._lines(entries_t.c.business_date == bdate,
+                            entries_t.c.teller_code == jn[8:-6],
+                            entries_t.c.journal_sequence == int(jn[-6:]))
+        return lines[0] if lines else None
+
+    def _lines(self, *conds) -> tuple[JournalLine, ...]:
+        with reader(self.engine) as conn:
+            rows = conn.execute(select(entries_t).where(*conds)
+                                .order_by(entries_t.c.business_date,
+                                          entries_t.c.journal_sequence)).all()
+            if not rows:
+                return ()
+            ids = [r.id for r in rows]
+            legs: dict[int, list] = {}
+            for p in conn.execute(select(postings_t.c.entry_id, postings_t.c.account_number,
+                                         postings_t.c.direction, postings_t.c.amount,
+                                         accounts_t.c.kind)
+                                  .join(accounts_t,
+                                        accounts_t.c.number == postings_t.c.account_number)
+                                  .where(postings_t.c.entry_id.in_(ids))
+                                  .order_by(postings_t.c.entry_id, postings_t.c.leg)):
+                legs.setdefault(p.entry_id, []).append(p)
+            # Reversal links both ways, whichever side falls outside ``conds``.
+            links = conn.execute(select(entries_t).where(or_(
+                entries_t.c.reverses_entry_id.in_(ids),
+                entries_t.c.id.in_([r.reverses_entry_id for r in rows
+                                    if r.reverses_entry_id is not None] or [-1])))).all()
+        by_id = {r.id: r for r in links}
+        reversed_by = {r.reverses_entry_id: r for r in links if r.reverses_entry_id is not None}
+        out = []
+        for r in rows:
+            entry_legs = legs.get(r.id, [])
+            customer = [p for p in entry_legs if p.kind not in INTERNAL_KINDS]
+            shown = (customer or entry_legs)
+            rev = reversed_by.get(r.id)
+            orig = by_id.get(r.reverses_entry_id) if r.reverses_entry_id else None
+            status = "reversal" if r.reverses_entry_id else ("reversed" if rev else "posted")
+            out.append(JournalLine(
+                entry_id=r.id, journal_number=_journal_number(r), key=r.idempotency_key,
+                teller=r.teller_code, business_date=r.business_date, created_at=r.created_at,
+                txn_code=r.txn_code, step=r.step,
+                account=shown[0].account_number if shown else "",
+                amount=sum(int(p.amount) for p in entry_legs if p.direction == "D"),
+                status=status, reversible=bool(r.reversible), offline=bool(r.offline),
+                reverses_journal_number=_journal_number(orig) if orig is not None else None,
+                reversed_by_journal_number=_journal_number(rev) if rev is not None else None,
+                memo=r.memo))
+        return tuple(out)
+
+    # -- authorization -------------------------------------------------------
+    def record_refusal(self, *, supervisor: str, teller: str, level: str,
+                       reasons: tuple[str, ...], remark: str, txn_code: str) -> None:
+        """A supervisor looked at the transaction and said no (授权拒绝)."""
+        def work(conn):
+            conn.execute(insert(auth_t).values(
+                entry_id=None, supervisor_code=supervisor, teller_code=teller, level=level,
+                reasons=json.dumps(list(reasons), ensure_ascii=False), outcome="refused",
+                remark=remark[:200], txn_code=txn_code,
+                created_at=self.clock().replace(tzinfo=None)))
+        run_in_transaction(self.engine, work)
