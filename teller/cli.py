@@ -4,6 +4,11 @@
     teller db set-password --url URL  keep the core password in the system keyring
     teller demo [--url URL]           create the demo branch, users and accounts
     teller check [--url URL]          verify the books and the journal chain (exit 1 on failure)
+    teller run CODE --user U --values FILE.json [--authorizer S] [--url URL] [--local PATH]
+                                      run one transaction headless; prints the outcome as JSON,
+                                      exit 1 when not ok. Passwords from TELLER_PASSWORD /
+                                      TELLER_AUTHORIZER_PASSWORD or a prompt, never argv.
+    teller codes [--json] [--fields] [--markdown]   the transaction catalogue (registry)
 
 Without ``--url`` the core is the embedded SQLite file under the user's data
 directory; ``TELLER_CORE_URL`` overrides that default.
@@ -75,6 +80,57 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _secret(env: str, prompt: str) -> str:
+    return os.environ.get(env) or getpass.getpass(prompt)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    import json
+    from teller.api import Terminal
+    try:
+        with open(args.values, encoding="utf-8") as fh:
+            values = json.load(fh)
+    except (OSError, ValueError) as exc:
+        print(json.dumps({"ok": False, "problems": [
+            {"field": "values", "message": f"无法读取取值文件：{exc}", "message_en": str(exc)}]},
+            ensure_ascii=False))
+        return 2
+    terminal = Terminal.open(_url(args), args.local, terminal_code=args.terminal)
+    try:
+        signed = terminal.sign_on(args.user, _secret("TELLER_PASSWORD", f"{args.user} 密码: "))
+        if not signed.ok or signed.session is None:
+            result = {"ok": False, "problems": [{"field": "user", "message": signed.message,
+                                                 "message_en": signed.message_en}],
+                      "must_change_password": signed.must_change_password,
+                      "remaining_attempts": signed.remaining_attempts}
+        else:
+            authorizer = None
+            if args.authorizer:
+                authorizer = (args.authorizer, _secret("TELLER_AUTHORIZER_PASSWORD",
+                                                       f"{args.authorizer} 授权密码: "))
+            outcome = signed.session.run(args.code, values, authorizer)
+            signed.session.sign_off()
+            result = outcome.to_dict()
+    finally:
+        terminal.close()
+    print(json.dumps(result, ensure_ascii=False, indent=2, default=str))
+    return 0 if result["ok"] else 1
+
+
+def cmd_codes(args: argparse.Namespace) -> int:
+    import json
+    from teller.transactions.catalog import codes_data, codes_text, render_markdown
+    from teller.transactions.registry import default_registry
+    reg = default_registry()
+    if args.markdown:
+        sys.stdout.write(render_markdown(reg))
+    elif args.json:
+        print(json.dumps(codes_data(reg, fields=args.fields), ensure_ascii=False, indent=2))
+    else:
+        sys.stdout.write(codes_text(reg, fields=args.fields))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="teller", description="Bank teller terminal")
     sub = parser.add_subparsers(dest="command")
@@ -89,6 +145,20 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="verify books and journal")
     check.add_argument("--url")
     check.set_defaults(func=cmd_check)
+    run = sub.add_parser("run", help="run one transaction headless")
+    run.add_argument("code")
+    run.add_argument("--user", required=True)
+    run.add_argument("--values", required=True, help="JSON file of field values")
+    run.add_argument("--authorizer")
+    run.add_argument("--url")
+    run.add_argument("--local", help="terminal store file (default: data dir)")
+    run.add_argument("--terminal", default=os.environ.get("TELLER_TERMINAL", "T01"))
+    run.set_defaults(func=cmd_run)
+    codes = sub.add_parser("codes", help="list the transaction codes")
+    codes.add_argument("--json", action="store_true")
+    codes.add_argument("--fields", action="store_true")
+    codes.add_argument("--markdown", action="store_true")
+    codes.set_defaults(func=cmd_codes)
     return parser
 
 
