@@ -304,6 +304,10 @@ class Session:
                                          status="done" if run.finished else "open")
             if stop_after == step.name:
                 break
+        if run.finished and run.committed:
+            # Also covers a resumed run whose last step the core had already posted.
+            self.terminal.store.save_run(run.snapshot(), teller=self.teller,
+                                         terminal=self.terminal.terminal_code, status="done")
         return out(True)
 
     def _authorize(self, run: FlowRun, needs: list[AuthNeed],
