@@ -50,6 +50,11 @@ from teller.transactions.voucher import Voucher
 
 log = logging.getLogger(__name__)
 
+# Records the Qt layer needs but may not import from teller.core / teller.sync itself.
+__all__ = ["Terminal", "Session", "Outcome", "SignOnOutcome", "Authorizer",
+           "AuthorizationRefused", "AuthNeed", "FlowRun", "JournalLine", "PendingStep",
+           "RunRecord", "SettleReport", "Voucher"]
+
 
 @dataclass(frozen=True)
 class Authorizer:
@@ -376,22 +381,16 @@ class Session:
             return None, problems
         run = FlowRun.restore(flow, self.services(), rec.snapshot)
         self.terminal.settle()
-        known = {c.key for c in run.committed}
         for s in store.steps_of(run_id):
             parsed = parse_step_key(s.key)
             attempt = parsed[3] if parsed else 0
-            if s.status == "done" and s.key not in known:
+            if s.status == "done":
                 step = flow.pages[s.step_index]
-                run.committed.append(CommittedStep(step.name, s.step_index, s.key,
-                                                   s.journal_number or "", s.entry_id or 0,
-                                                   getattr(step, "reversible", True)))
-                run.index = max(run.index, s.step_index + 1)
+                run.mark_committed(CommittedStep(step.name, s.step_index, s.key,
+                                                 s.journal_number or "", s.entry_id or 0,
+                                                 getattr(step, "reversible", True)))
             elif s.status in ("failed", "discarded"):
                 run.attempts[s.step_index] = max(run.attempts.get(s.step_index, 0), attempt + 1)
-        if run.committed:
-            run.committed.sort(key=lambda c: c.step_index)
-            run._first_open = run.committed[-1].step_index + 1
-            run.index = run._applicable_from(max(run.index, run._first_open))
         return run, []
 
     def abandon(self, run_id: str) -> Outcome:

@@ -48,7 +48,7 @@ import json
 import logging
 import types
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, ClassVar, Mapping
 
 from teller.core.records import LEVELS, AuthGrant, PostedEntry, PostingRefused
@@ -396,6 +396,17 @@ class FlowRun:
                 if value == account:
                     return name.removesuffix("_number")
         return ""
+
+    def mark_committed(self, step: CommittedStep) -> None:
+        """Record a step the core posted outside this object (found by its key after a
+        crash) and move past it."""
+        if any(c.key == step.key for c in self.committed):
+            return
+        self.committed.append(step)
+        self.committed.sort(key=lambda c: c.step_index)
+        self._first_open = max(self._first_open, step.step_index + 1)
+        self._history.clear()
+        self.index = self._applicable_from(max(self.index, self._first_open))
 
     def reversal_order(self) -> tuple[CommittedStep, ...]:
         """Committed reversible steps, last first (CBUS §3.7.3: 从后向前依次冲正)."""

@@ -2,7 +2,6 @@
 a crash, unfinished runs resume, and no PIN block or password is ever stored."""
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
