@@ -9,6 +9,7 @@
                                       exit 1 when not ok. Passwords from TELLER_PASSWORD /
                                       TELLER_AUTHORIZER_PASSWORD or a prompt, never argv.
     teller codes [--json] [--fields] [--markdown]   the transaction catalogue (registry)
+    teller [gui] [--url URL] [--lang zh_CN|en]      the teller shell (Qt); the default
 
 Without ``--url`` the core is the embedded SQLite file under the user's data
 directory; ``TELLER_CORE_URL`` overrides that default.
@@ -159,15 +160,27 @@ def build_parser() -> argparse.ArgumentParser:
     codes.add_argument("--fields", action="store_true")
     codes.add_argument("--markdown", action="store_true")
     codes.set_defaults(func=cmd_codes)
+    gui = sub.add_parser("gui", help="open the teller shell (default)")
+    gui.add_argument("--url")
+    gui.add_argument("--lang", choices=["zh_CN", "en"])
+    gui.set_defaults(func=cmd_gui)
     return parser
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    # Looked up at run time: the CLI sits below the Qt layer and must import
+    # (and start) without PySide6 for headless use on servers.
+    import importlib
+    app = importlib.import_module("teller.app")
+    return app.main(url=getattr(args, "url", None) or os.environ.get("TELLER_CORE_URL"),
+                    language=getattr(args, "lang", None))
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
-        parser.print_help()
-        return 2
+        return cmd_gui(args)  # plain `teller` opens the shell
     return args.func(args)
 
 

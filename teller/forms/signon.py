@@ -42,7 +42,7 @@ class SignOnDialog(QDialog):
         self.setMinimumWidth(380)
 
         layout = QVBoxLayout(self)
-        heading = QLabel(bank_title or self.tr("柜面业务系统"))
+        self.heading = heading = QLabel(bank_title or self.tr("柜面业务系统"))
         heading.setObjectName("heading")
         heading.setAlignment(Qt.AlignCenter)
         heading.setStyleSheet("font-size: 18px; font-weight: bold; padding: 8px;")
@@ -83,6 +83,12 @@ class SignOnDialog(QDialog):
         self.buttons = QDialogButtonBox()
         self.ok_button = self.buttons.addButton(self.tr("签到"), QDialogButtonBox.AcceptRole)
         self.buttons.addButton(self.tr("退出"), QDialogButtonBox.RejectRole)
+        # Only shown while the core is offline: the app decides (see teller.app).
+        self.settings_button = self.buttons.addButton(self.tr("系统设置"),
+                                                      QDialogButtonBox.ActionRole)
+        self.settings_button.setObjectName("settings_button")
+        self.settings_button.setAutoDefault(False)
+        self.settings_button.hide()
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)

@@ -48,3 +48,8 @@ def window(qtbot, session, ops):
 
 def customer_account(core) -> str:
     return core.demo.accounts[0][0]
+
+
+def rich_account(core) -> str:
+    """刘芳's account: ¥86,000.50, enough for a withdrawal above the A-level limit."""
+    return core.demo.accounts[1][0]

@@ -21,7 +21,12 @@ def wait_page(qtbot, window, step_name: str | None) -> None:
         run = window.wizard.run
         assert not window.ops.busy
         assert run is not None and (run.current.name if run.current else None) == step_name
-    qtbot.waitUntil(at_step, timeout=10000)
+    try:
+        qtbot.waitUntil(at_step, timeout=10000)
+    except Exception:
+        wiz = window.wizard
+        raise AssertionError(f"stuck: {wiz.message.text()!r} "
+                             f"{[(w.field.name, w.problem_label.text()) for w in wiz.widgets]}")
 
 
 def test_typing_the_code_and_enter_opens_the_flow(qtbot, window):
