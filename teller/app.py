@@ -126,7 +126,7 @@ class TellerApp:
     def _show_offline(self, dialog: SignOnDialog) -> None:
         dialog.settings_button.setVisible(bool(self.offline_reason))
         if self.offline_reason:
-            dialog.message.setText(dialog.tr("核心系统脱机：{0}").format(self.offline_reason))
+            dialog.show_offline(self.offline_reason)
 
     def show_sign_on(self) -> None:
         auth = self.terminal or _OfflineAuth(self.offline_reason)
@@ -158,8 +158,7 @@ class TellerApp:
         win = self.window
         if win is None:
             return
-        if win.stack.currentWidget() is win.wizard:
-            win.code_message.setText(win.tr("请先完成或退出当前交易"))
+        if win.in_flow():
             return
         self.ops.run(win.session.sign_off, on_done=lambda _: self._signed_off(),
                      on_error=lambda _e: self._signed_off())

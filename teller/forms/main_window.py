@@ -181,10 +181,16 @@ class MainWindow(QMainWindow):
             self.code_box.setFocus()
             self.code_box.selectAll()
 
-    def open_code(self, code: str) -> bool:
-        code = code.strip()
+    def in_flow(self) -> bool:
+        """True (and says so) while a transaction is open: finish or leave it first."""
         if self.stack.currentWidget() is self.wizard:
             self.code_message.setText(self.tr("请先完成或退出当前交易"))
+            return True
+        return False
+
+    def open_code(self, code: str) -> bool:
+        code = code.strip()
+        if self.in_flow():
             return False
         flow, problems = self.registry.lookup(code)
         if flow is None:

@@ -179,6 +179,9 @@ class SignOnDialog(QDialog):
         message = getattr(exc, "message", "") or str(exc)
         self._show(self.tr("无法连接核心系统：{0}").format(message))
 
+    def show_offline(self, reason: str) -> None:
+        self._show(self.tr("核心系统脱机：{0}").format(reason))
+
     def _set_enabled(self, enabled: bool) -> None:
         for w in (self.user, self.password, self.new_password, self.confirm_password,
                   self.ok_button):

@@ -1,0 +1,653 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en" sourcelanguage="zh_CN">
+<context>
+    <name>AccountWidget</name>
+    <message>
+        <location filename="../../teller/forms/field_widgets.py" line="243"/>
+        <source>读卡 F2</source>
+        <translation>Read card F2</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/field_widgets.py" line="245"/>
+        <source>读折 F3</source>
+        <translation>Read passbook F3</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/field_widgets.py" line="264"/>
+        <source>请插入卡片</source>
+        <translation>Insert the card</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/field_widgets.py" line="265"/>
+        <source>请刷存折磁条</source>
+        <translation>Swipe the passbook&apos;s stripe</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/field_widgets.py" line="271"/>
+        <source>已读取</source>
+        <translation>Read</translation>
+    </message>
+</context>
+<context>
+    <name>AuthorizationDialog</name>
+    <message>
+        <location filename="../../teller/forms/authorize.py" line="49"/>
+        <source>主管授权</source>
+        <translation>Supervisor authorization</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/authorize.py" line="53"/>
+        <source>交易摘要</source>
+        <translation>Transaction summary</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/authorize.py" line="59"/>
+        <source>授权原因</source>
+        <translation>Reasons</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/authorize.py" line="62"/>
+        <source>{0}级授权：{1}</source>
+        <translation>Level {0}: {1}</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/authorize.py" line="73"/>
+        <source>拒绝授权时必须填写</source>
+        <translation>Required when refusing</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/authorize.py" line="74"/>
+        <source>主管柜员号</source>
+        <translation>Supervisor ID</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/authorize.py" line="75"/>
+        <source>主管密码</source>
+        <translation>Supervisor password</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/authorize.py" line="76"/>
+        <source>备注</source>
+        <translation>Remark</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/authorize.py" line="86"/>
+        <source>同意授权 (F12)</source>
+        <translation>Authorize (F12)</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/authorize.py" line="87"/>
+        <source>拒绝授权</source>
+        <translation>Refuse</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/authorize.py" line="89"/>
+        <source>取消 (Esc)</source>
+        <translation>Cancel (Esc)</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/authorize.py" line="112"/>
+        <source>请主管输入柜员号和密码</source>
+        <translation>Supervisor: enter your ID and password</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/authorize.py" line="134"/>
+        <source>该主管不能授权此交易：</source>
+        <translation>This supervisor cannot authorize: </translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/authorize.py" line="136"/>
+        <source>授权未通过</source>
+        <translation>Authorization failed</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/authorize.py" line="146"/>
+        <source>拒绝授权时必须填写备注</source>
+        <translation>A remark is required to refuse</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/authorize.py" line="164"/>
+        <source>授权失败：{0}</source>
+        <translation>Authorization failed: {0}</translation>
+    </message>
+</context>
+<context>
+    <name>DenominationWidget</name>
+    <message>
+        <location filename="../../teller/forms/field_widgets.py" line="180"/>
+        <source> 张</source>
+        <translation> notes</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/field_widgets.py" line="193"/>
+        <source>合计 {0}</source>
+        <translation>Total {0}</translation>
+    </message>
+</context>
+<context>
+    <name>JournalModel</name>
+    <message>
+        <location filename="../../teller/forms/journal_view.py" line="20"/>
+        <source>流水号</source>
+        <translation>Journal no.</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/journal_view.py" line="20"/>
+        <source>时间</source>
+        <translation>Time</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/journal_view.py" line="20"/>
+        <source>交易码</source>
+        <translation>Code</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/journal_view.py" line="21"/>
+        <source>账号</source>
+        <translation>Account</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/journal_view.py" line="21"/>
+        <source>金额</source>
+        <translation>Amount</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/journal_view.py" line="21"/>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/journal_view.py" line="22"/>
+        <source>已记账</source>
+        <translation>Posted</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/journal_view.py" line="22"/>
+        <source>已冲正</source>
+        <translation>Reversed</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/journal_view.py" line="23"/>
+        <source>冲正交易</source>
+        <translation>Reversal</translation>
+    </message>
+</context>
+<context>
+    <name>JournalView</name>
+    <message>
+        <location filename="../../teller/forms/journal_view.py" line="66"/>
+        <source>搜索流水号、账号、交易码……</source>
+        <translation>Search journal no., account, code…</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <location filename="../../teller/forms/main_window.py" line="73"/>
+        <source>交易</source>
+        <translation>Transaction</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/main_window.py" line="76"/>
+        <source> 交易码 </source>
+        <translation> Code </translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/main_window.py" line="89"/>
+        <source>刷新流水 F5</source>
+        <translation>Refresh journal F5</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/main_window.py" line="91"/>
+        <source>系统设置</source>
+        <translation>Settings</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/main_window.py" line="94"/>
+        <source>签退 F10</source>
+        <translation>Sign off F10</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/main_window.py" line="113"/>
+        <source>交易菜单</source>
+        <translation>Transactions</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/main_window.py" line="118"/>
+        <source>外设</source>
+        <translation>Devices</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/main_window.py" line="120"/>
+        <source>外设面板</source>
+        <translation>Device panel</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/main_window.py" line="140"/>
+        <source>柜员 {0} {1}</source>
+        <translation>Teller {0} {1}</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/main_window.py" line="143"/>
+        <location filename="../../teller/forms/main_window.py" line="170"/>
+        <source>外设：未配置</source>
+        <translation>Devices: not configured</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/main_window.py" line="149"/>
+        <source>柜面业务系统</source>
+        <translation>Teller Terminal</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/main_window.py" line="158"/>
+        <source>营业日 {0}</source>
+        <translation>Business date {0}</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/main_window.py" line="159"/>
+        <source>柜面业务系统 - {0}</source>
+        <translation>Teller Terminal - {0}</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/main_window.py" line="162"/>
+        <source>核心：联机</source>
+        <translation>Core: online</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/main_window.py" line="162"/>
+        <source>核心：脱机</source>
+        <translation>Core: OFFLINE</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/main_window.py" line="169"/>
+        <source>外设：{0}</source>
+        <translation>Devices: {0}</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/main_window.py" line="187"/>
+        <source>请先完成或退出当前交易</source>
+        <translation>Finish or leave the open transaction first</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/main_window.py" line="199"/>
+        <source>请输入交易码</source>
+        <translation>Enter a transaction code</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/main_window.py" line="237"/>
+        <source>凭证</source>
+        <translation>Voucher</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/main_window.py" line="238"/>
+        <source>流水 {0} 没有本机保存的凭证</source>
+        <translation>No voucher kept at this terminal for journal {0}</translation>
+    </message>
+</context>
+<context>
+    <name>PinWidget</name>
+    <message>
+        <location filename="../../teller/forms/field_widgets.py" line="302"/>
+        <source>请客户在密码键盘输入</source>
+        <translation>Ask the customer to use the PIN pad</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/field_widgets.py" line="303"/>
+        <source>密码键盘 F4</source>
+        <translation>PIN pad F4</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/field_widgets.py" line="312"/>
+        <source>本柜台未配置密码键盘</source>
+        <translation>No PIN pad at this counter</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/field_widgets.py" line="314"/>
+        <source>等待客户输入……</source>
+        <translation>Waiting for the customer…</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/field_widgets.py" line="321"/>
+        <source>客户已输入密码</source>
+        <translation>PIN entered</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <location filename="../../teller/forms/settings_dialog.py" line="42"/>
+        <source>系统设置</source>
+        <translation>Settings</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/settings_dialog.py" line="50"/>
+        <source>留空使用本机内置数据库</source>
+        <translation>Empty: the embedded database on this machine</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/settings_dialog.py" line="53"/>
+        <source>保存在系统密钥环中，不写入配置文件</source>
+        <translation>Kept in the system keyring, never in the settings file</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/settings_dialog.py" line="59"/>
+        <source>终端号</source>
+        <translation>Terminal ID</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/settings_dialog.py" line="60"/>
+        <source>机构号</source>
+        <translation>Branch</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/settings_dialog.py" line="61"/>
+        <source>核心数据库地址</source>
+        <translation>Core database URL</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/settings_dialog.py" line="62"/>
+        <source>数据库密码</source>
+        <translation>Database password</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/settings_dialog.py" line="63"/>
+        <source>界面语言</source>
+        <translation>Language</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/settings_dialog.py" line="66"/>
+        <source>外设端口</source>
+        <translation>Device ports</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/settings_dialog.py" line="68"/>
+        <source>IC卡读卡器</source>
+        <translation>IC card reader</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/settings_dialog.py" line="68"/>
+        <source>存折打印机</source>
+        <translation>Passbook printer</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/settings_dialog.py" line="69"/>
+        <source>密码键盘</source>
+        <translation>PIN pad</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/settings_dialog.py" line="69"/>
+        <source>凭条打印机</source>
+        <translation>Receipt printer</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/settings_dialog.py" line="83"/>
+        <source>保存</source>
+        <translation>Save</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/settings_dialog.py" line="84"/>
+        <source>取消</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/settings_dialog.py" line="93"/>
+        <source>数据库地址格式不正确，例如 postgresql://user@host/db</source>
+        <translation>Malformed database URL, e.g. postgresql://user@host/db</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/settings_dialog.py" line="97"/>
+        <source>本机没有可用的密钥环，无法保存数据库密码</source>
+        <translation>No keyring on this machine; the database password cannot be saved</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/settings_dialog.py" line="102"/>
+        <source>无法保存到密钥环：{0}</source>
+        <translation>Could not save to the keyring: {0}</translation>
+    </message>
+</context>
+<context>
+    <name>SignOnDialog</name>
+    <message>
+        <location filename="../../teller/forms/signon.py" line="41"/>
+        <source>柜员签到</source>
+        <translation>Teller sign-on</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/signon.py" line="45"/>
+        <source>柜面业务系统</source>
+        <translation>Teller Terminal</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/signon.py" line="60"/>
+        <source>柜员号</source>
+        <translation>User ID</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/signon.py" line="61"/>
+        <source>密码</source>
+        <translation>Password</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/signon.py" line="66"/>
+        <source>首次签到或密码已重置，请设置新密码（6至12位，须含字母和数字）</source>
+        <translation>First sign-on or reset password: choose a new one (6-12 characters, letters and digits)</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/signon.py" line="73"/>
+        <source>新密码</source>
+        <translation>New password</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/signon.py" line="74"/>
+        <source>确认新密码</source>
+        <translation>Repeat new password</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/signon.py" line="84"/>
+        <location filename="../../teller/forms/signon.py" line="169"/>
+        <source>签到</source>
+        <translation>Sign on</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/signon.py" line="85"/>
+        <source>退出</source>
+        <translation>Quit</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/signon.py" line="87"/>
+        <source>系统设置</source>
+        <translation>Settings</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/signon.py" line="122"/>
+        <source>请输入柜员号和密码</source>
+        <translation>Enter your user ID and password</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/signon.py" line="136"/>
+        <source>修改密码</source>
+        <translation>Change password</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/signon.py" line="137"/>
+        <source>必须先修改密码才能办理业务</source>
+        <translation>You must change your password before working</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/signon.py" line="151"/>
+        <source>两次输入的新密码不一致</source>
+        <translation>The two new passwords differ</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/signon.py" line="180"/>
+        <source>无法连接核心系统：{0}</source>
+        <translation>Cannot reach the core: {0}</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/signon.py" line="183"/>
+        <source>核心系统脱机：{0}</source>
+        <translation>Core offline: {0}</translation>
+    </message>
+</context>
+<context>
+    <name>VoucherDialog</name>
+    <message>
+        <location filename="../../teller/forms/main_window.py" line="37"/>
+        <source>凭证 {0}</source>
+        <translation>Voucher {0}</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/main_window.py" line="43"/>
+        <source>网点</source>
+        <translation>Branch</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/main_window.py" line="43"/>
+        <source>交易码</source>
+        <translation>Code</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/main_window.py" line="44"/>
+        <source>账号</source>
+        <translation>Account</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/main_window.py" line="45"/>
+        <source>户名</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/main_window.py" line="46"/>
+        <source>金额</source>
+        <translation>Amount</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/main_window.py" line="47"/>
+        <source>大写</source>
+        <translation>In words</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/main_window.py" line="48"/>
+        <source>流水号</source>
+        <translation>Journal no.</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/main_window.py" line="48"/>
+        <source>柜员</source>
+        <translation>Teller</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/main_window.py" line="49"/>
+        <source>授权</source>
+        <translation>Authorized by</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/main_window.py" line="50"/>
+        <source>时间</source>
+        <translation>Time</translation>
+    </message>
+</context>
+<context>
+    <name>WizardHost</name>
+    <message>
+        <location filename="../../teller/forms/wizard.py" line="86"/>
+        <source>上一步 Esc</source>
+        <translation>Back Esc</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/wizard.py" line="87"/>
+        <source>下一步 Enter</source>
+        <translation>Next Enter</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/wizard.py" line="88"/>
+        <source>提交 F12</source>
+        <translation>Submit F12</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/wizard.py" line="89"/>
+        <source>完成 Enter</source>
+        <translation>Done Enter</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/wizard.py" line="103"/>
+        <source>正在打开交易 {0}……</source>
+        <translation>Opening transaction {0}…</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/wizard.py" line="154"/>
+        <source>第 {0} 步 / 共 {1} 步：{2}</source>
+        <translation>Step {0} of {1}: {2}</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/wizard.py" line="170"/>
+        <source>需{0}级授权：{1}</source>
+        <translation>Needs level {0} authorization: {1}</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/wizard.py" line="173"/>
+        <source>请核对后按 F12 或 Enter 提交</source>
+        <translation>Check, then press F12 or Enter to submit</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/wizard.py" line="177"/>
+        <location filename="../../teller/forms/wizard.py" line="178"/>
+        <source>交易成功</source>
+        <translation>Done</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/wizard.py" line="182"/>
+        <source>流水号</source>
+        <translation>Journal no.</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/wizard.py" line="184"/>
+        <source>金额</source>
+        <translation>Amount</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/wizard.py" line="187"/>
+        <source>余额</source>
+        <translation>Balance</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/wizard.py" line="188"/>
+        <source>凭证已送打印；按 Enter 返回</source>
+        <translation>Voucher sent to the printer; press Enter to return</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/wizard.py" line="335"/>
+        <source>交易</source>
+        <translation>Transaction</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/wizard.py" line="336"/>
+        <source>柜员</source>
+        <translation>Teller</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/wizard.py" line="365"/>
+        <source>主管拒绝授权，交易未记账</source>
+        <translation>The supervisor refused; nothing was posted</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/wizard.py" line="367"/>
+        <source>未经授权，交易未记账</source>
+        <translation>Not authorized; nothing was posted</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/wizard.py" line="393"/>
+        <source>操作失败：{0}</source>
+        <translation>Failed: {0}</translation>
+    </message>
+</context>
+<context>
+    <name>_DeviceField</name>
+    <message>
+        <location filename="../../teller/forms/field_widgets.py" line="229"/>
+        <source>外设操作失败：{0}</source>
+        <translation>Device error: {0}</translation>
+    </message>
+</context>
+</TS>
