@@ -120,6 +120,7 @@ class MainWindow(QMainWindow):
         placeholder = QLabel(self.tr("外设面板"), objectName="device_placeholder")
         placeholder.setAlignment(Qt.AlignCenter)
         placeholder.setStyleSheet("color: #888;")
+        placeholder.setMinimumWidth(160)
         self.device_dock.setWidget(placeholder)
         self.addDockWidget(Qt.RightDockWidgetArea, self.device_dock)
 
