@@ -46,17 +46,18 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, *, pool_size: int = 5, echo: bool = False) -> Engine:
+def make_engine(url: str, *, pool_size: int = 5, echo: bool = False,
+                connect_args: dict | None = None) -> Engine:
     url = normalize_url(url)
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1] if "///" in url else ""
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
+        engine = create_engine(url, echo=echo, connect_args={"timeout": 30, **(connect_args or {})})
         _configure_sqlite(engine)
         return engine
     return create_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size,
-                         pool_pre_ping=True)
+                         pool_pre_ping=True, connect_args=dict(connect_args or {}))
 
 
 def _configure_sqlite(engine: Engine) -> None:
