@@ -163,24 +163,18 @@ def build_parser() -> argparse.ArgumentParser:
     gui = sub.add_parser("gui", help="open the teller shell (default)")
     gui.add_argument("--url")
     gui.add_argument("--lang", choices=["zh_CN", "en"])
-    gui.set_defaults(func=cmd_gui)
+    gui.set_defaults(func=None)  # started by teller/__main__.py, above the Qt layer
     return parser
-
-
-def cmd_gui(args: argparse.Namespace) -> int:
-    # Looked up at run time: the CLI sits below the Qt layer and must import
-    # (and start) without PySide6 for headless use on servers.
-    import importlib
-    app = importlib.import_module("teller.app")
-    return app.main(url=getattr(args, "url", None) or os.environ.get("TELLER_CORE_URL"),
-                    language=getattr(args, "lang", None))
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
-        return cmd_gui(args)  # plain `teller` opens the shell
+        # The shell lives above this layer; the `teller` command (teller/__main__.py)
+        # opens it. Here we only say so, so headless use never needs Qt.
+        print("the teller shell is opened by the `teller` command", file=sys.stderr)
+        return 2
     return args.func(args)
 
 

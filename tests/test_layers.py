@@ -26,6 +26,7 @@ ALLOWED = {
             "cli"},
     "config": {"config"},
     "forms": {"domain", "transactions", "api", "config", "forms", "devices", "printing"},
+    "__main__": {"cli", "app", "__main__"},
     "app": {"domain", "core", "sync", "devices", "printing", "transactions", "api", "config",
             "forms", "cli", "app"},
 }

@@ -43,8 +43,8 @@ class Voucher:
     memo: str = ""
 
     def receipt(self):
-        """The same payload as a ``teller.printing.receipt_layout.Receipt``."""
-        from teller.printing.receipt_layout import Receipt
+        """The same payload as a ``teller.domain.receipt_layout.Receipt``."""
+        from teller.domain.receipt_layout import Receipt
         extra = tuple(x for x in (
             f"对方账号：{self.counter_account_masked}" if self.counter_account_masked else "",
             f"授权：{self.authorizer}" if self.authorizer else "",

@@ -14,7 +14,7 @@ from teller.devices.errors import CoverOpen, DeviceStatus, MalformedData, NoDevi
 from teller.devices.receipt import ReceiptPrinter, encode_lines, make_escpos_printer
 from teller.devices.receipt.fake import RecordingEscpos
 from teller.domain.money import Money, to_chinese_capital
-from teller.printing.receipt_layout import (
+from teller.domain.receipt_layout import (
     Receipt,
     ReceiptLine,
     display_width,

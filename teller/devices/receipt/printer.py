@@ -25,7 +25,7 @@ import logging
 from typing import Any, Iterable
 
 from teller.devices.errors import CoverOpen, DeviceError, DeviceStatus, MalformedData, NoDevice, PaperOut
-from teller.printing.receipt_layout import WIDTH_58MM, Receipt, ReceiptLine, receipt_lines
+from teller.domain.receipt_layout import WIDTH_58MM, Receipt, ReceiptLine, receipt_lines
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,5 @@
-"""Teller receipt (客户回单) layout for narrow ESC/POS printers — pure.
+"""Teller receipt (客户回单) layout for narrow ESC/POS printers — pure, so both the
+receipt driver (devices) and the voucher (transactions) use it without crossing layers.
 
 Widths are display columns: a CJK ideograph or full-width sign takes two columns on
 a receipt printer (a 12×24 half-width cell vs a 24×24 full-width one), so a 58 mm
