@@ -1,0 +1,352 @@
+"""Posting-engine throughput and latency on PostgreSQL, next to pgbench's TPC-B.
+
+    python bench/posting.py --url postgresql://postgres@127.0.0.1:5432/test \\
+        --clients 8 --seconds 20 [--hot] [--profile]
+
+Creates its own schema (``bench_<random>``, dropped at the end), migrates it,
+creates the demo branch, one teller (with a cash box) per client and
+``--accounts`` customer accounts, each funded by one engine posting before the
+clock starts — so balances equal postings and ``check_books`` holds after.
+
+Each client is a separate *process* (no GIL between them) with its own engine
+and ``PostingEngine``, posting a teller's mix as fast as it can:
+
+* deposit     — cash D / customer C   (40 %)
+* withdrawal  — customer D / cash C   (30 %)
+* transfer    — customer D / customer C (30 %)
+
+The cash leg is the teller's own cash box, or with ``--hot`` ONE account for
+every client (the branch vault) — the hot-row case.  ``--hot`` runs 8 and then
+32 clients and reports the 32/8 throughput ratio and the deadlocks (retries
+after SQLSTATE 40P01, counted from the retry wrapper's log).
+
+In the same run pgbench's builtin TPC-B-like script runs against the same
+server with the same client count and duration (``pgbench -i -s 10`` into a
+separate database ``bench_pgbench``); its p50/p99 come from the per-transaction
+log (``-l``, 3rd field = latency in µs).
+
+Targets: engine ≥ 0.5 × pgbench TPS, engine p99 ≤ 2 × pgbench p99; hot 32/8 ≥ 0.7.
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import glob
+import logging
+import multiprocessing as mp
+import os
+import pstats
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import sqlalchemy as sa  # noqa: E402
+
+from teller.core import schema  # noqa: E402
+from teller.core.db import make_engine, normalize_url, reader, run_in_transaction  # noqa: E402
+
+BRANCH = "0101"
+SCRYPT_N = 2**10
+
+
+def schema_url(base: str, name: str) -> str:
+    sep = "&" if "?" in base else "?"
+    return f"{normalize_url(base)}{sep}options=-csearch_path%3D{name}"
+
+
+# -- set-up -------------------------------------------------------------------
+def setup(url: str, tellers: int, n_accounts: int) -> dict:
+    from teller.core.demo import create_demo
+    from teller.core.ledger import internal_account, open_account
+    from teller.core.operators import OperatorService
+    from teller.core.posting import PostingEngine
+    from teller.core.records import EntryRequest, Leg
+
+    schema.upgrade(url)
+    engine = make_engine(url)
+    summary = create_demo(engine, scrypt_n=SCRYPT_N)
+    ops = OperatorService(engine, scrypt_n=SCRYPT_N)
+    boxes: dict[str, str] = {}
+    customers: list[str] = []
+
+    def work(conn):
+        for i in range(1, tellers + 1):
+            code = f"B{i:02d}"
+            ops.create_user(conn, code=code, name=f"压测柜员{i:02d}", role="teller",
+                            branch=BRANCH, password="demo123", must_change_password=False)
+            boxes[code] = open_account(conn, branch=BRANCH, subject="1001",
+                                       title=f"{code}尾箱现金", kind="cash_box",
+                                       owner_user=code, opened_on=summary.business_date)
+        for i in range(n_accounts):
+            customers.append(open_account(conn, branch=BRANCH, subject="2017",
+                                          title=f"客户{i:05d}", kind="personal_current",
+                                          opened_on=summary.business_date, overdraft_limit=0))
+
+    run_in_transaction(engine, work)
+    with reader(engine) as conn:
+        vault = internal_account(conn, BRANCH, "vault")
+        clearing = internal_account(conn, BRANCH, "clearing")
+    posting = PostingEngine(engine)
+    seq = iter(range(1_000_000))
+
+    def fund(account: str, amount: int, asset: bool) -> None:
+        # Cash (1001, debit side) grows by a debit; a deposit (2017) by a credit.
+        legs = ((Leg(account, "D", amount), Leg(clearing, "C", amount)) if asset
+                else (Leg(clearing, "D", amount), Leg(account, "C", amount)))
+        posting.post(EntryRequest(key=f"fund-{next(seq):06d}", branch=BRANCH, teller="ADM1",
+                                  terminal="T01", txn_code="00000", step="fund",
+                                  reversible=False, legs=legs))
+
+    fund(vault, 10**13, True)
+    for box in boxes.values():
+        fund(box, 10**12, True)
+    for number in customers:
+        fund(number, 10_000_000, False)
+    engine.dispose()
+    return {"boxes": boxes, "customers": customers, "vault": vault}
+
+
+# -- workers ------------------------------------------------------------------
+class _RetryCounter(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.by_state: dict[str, int] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.msg.startswith("retrying core transaction") and record.args:
+            k = str(record.args[0])
+            self.by_state[k] = self.by_state.get(k, 0) + 1
+
+
+def worker(idx: int, url: str, teller: str, cash: str, customers: list[str], seconds: float,
+           start_at: float, run_tag: str, profile_path: str | None, out) -> None:
+    from teller.core.posting import PostingEngine
+    from teller.core.records import EntryRequest, Leg, PostingRefused
+
+    counter = _RetryCounter()
+    log = logging.getLogger("teller.core.db")
+    log.setLevel(logging.INFO)
+    log.addHandler(counter)
+    log.propagate = False
+    engine = make_engine(url, pool_size=1)
+    posting = PostingEngine(engine)
+    rng = random.Random(idx * 7919 + hash(run_tag) % 1000)
+    lat: list[float] = []
+    refused = 0
+    n = 0
+
+    def one() -> None:
+        nonlocal n, refused
+        n += 1
+        kind = rng.random()
+        amount = rng.randint(100, 100_000)
+        if kind < 0.4:
+            legs, txn = (Leg(cash, "D", amount), Leg(rng.choice(customers), "C", amount)), "10020"
+        elif kind < 0.7:
+            legs, txn = (Leg(rng.choice(customers), "D", amount), Leg(cash, "C", amount)), "10030"
+        else:
+            a, b = rng.sample(customers, 2)
+            legs, txn = (Leg(a, "D", amount), Leg(b, "C", amount)), "20010"
+        req = EntryRequest(key=f"{run_tag}-{teller}-{n:07d}", branch=BRANCH, teller=teller,
+                           terminal=teller, txn_code=txn, step="post", legs=legs)
+        t0 = time.perf_counter()
+        try:
+            posting.post(req)
+        except PostingRefused:
+            refused += 1
+            return
+        lat.append(time.perf_counter() - t0)
+
+    one()  # warm-up: connection, subject map
+    lat.clear()
+    while time.time() < start_at:
+        time.sleep(0.001)
+    deadline = start_at + seconds
+    prof = cProfile.Profile() if profile_path else None
+    if prof:
+        prof.enable()
+    while time.time() < deadline:
+        one()
+    if prof:
+        prof.disable()
+        prof.dump_stats(profile_path)
+    engine.dispose()
+    out.put({"lat": lat, "refused": refused, "retries": counter.by_state})
+
+
+def run_engine(url: str, data: dict, clients: int, seconds: float, hot: bool,
+               profile: bool) -> dict:
+    ctx = mp.get_context("spawn")
+    out = ctx.Queue()
+    tag = f"r{clients}{'h' if hot else ''}{uuid.uuid4().hex[:4]}"
+    start_at = time.time() + 3.0 + clients * 0.15  # let every process import and warm up
+    prof_path = os.path.join(tempfile.gettempdir(), f"bench_posting_{tag}.prof")
+    procs = []
+    for i in range(clients):
+        teller = f"B{i + 1:02d}"
+        cash = data["vault"] if hot else data["boxes"][teller]
+        p = ctx.Process(target=worker, args=(i, url, teller, cash, data["customers"], seconds,
+                                             start_at, tag,
+                                             prof_path if (profile and i == 0) else None, out))
+        p.start()
+        procs.append(p)
+    results = [out.get(timeout=seconds + 120) for _ in procs]
+    for p in procs:
+        p.join()
+    lat = sorted(x for r in results for x in r["lat"])
+    retries: dict[str, int] = {}
+    for r in results:
+        for k, v in r["retries"].items():
+            retries[k] = retries.get(k, 0) + v
+    return {"posted": len(lat), "tps": len(lat) / seconds, "p50": pct(lat, 50),
+            "p99": pct(lat, 99), "refused": sum(r["refused"] for r in results),
+            "retries": retries, "deadlocks": retries.get("40P01", 0),
+            "profile": prof_path if profile else None}
+
+
+def pct(sorted_values: list[float], p: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    k = min(len(sorted_values) - 1, max(0, round(p / 100 * len(sorted_values) + 0.5) - 1))
+    return sorted_values[k]
+
+
+# -- pgbench ------------------------------------------------------------------
+def _pg_env(url: str) -> tuple[list[str], dict]:
+    u = sa.engine.make_url(normalize_url(url))
+    args = ["-h", u.host or "127.0.0.1", "-p", str(u.port or 5432), "-U", u.username or "postgres"]
+    env = dict(os.environ)
+    if u.password:
+        env["PGPASSWORD"] = u.password
+    return args, env
+
+
+def pgbench_init(url: str, db: str) -> None:
+    conn_args, env = _pg_env(url)
+    admin = sa.create_engine(normalize_url(url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {db}")
+        conn.exec_driver_sql(f"CREATE DATABASE {db}")
+    admin.dispose()
+    subprocess.run(["pgbench", *conn_args, "-i", "-s", "10", "-q", db], env=env, check=True,
+                   capture_output=True)
+
+
+def pgbench_run(url: str, db: str, clients: int, seconds: int) -> dict:
+    conn_args, env = _pg_env(url)
+    with tempfile.TemporaryDirectory() as tmp:
+        prefix = os.path.join(tmp, "pgb")
+        res = subprocess.run(["pgbench", *conn_args, "-c", str(clients), "-j", str(clients),
+                              "-T", str(seconds), "-l", f"--log-prefix={prefix}", db],
+                             env=env, check=True, capture_output=True, text=True)
+        m = re.search(r"tps = ([0-9.]+)", res.stdout)
+        lat: list[float] = []
+        for path in glob.glob(prefix + "*"):
+            with open(path) as f:
+                for line in f:
+                    parts = line.split()
+                    if len(parts) >= 3:
+                        lat.append(int(parts[2]) / 1e6)
+    lat.sort()
+    return {"tps": float(m.group(1)) if m else float("nan"), "p50": pct(lat, 50),
+            "p99": pct(lat, 99), "txns": len(lat)}
+
+
+def pgbench_drop(url: str, db: str) -> None:
+    admin = sa.create_engine(normalize_url(url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {db}")
+    admin.dispose()
+
+
+# -- main ---------------------------------------------------------------------
+def ms(x: float) -> str:
+    return f"{x * 1000:.2f} ms"
+
+
+def print_profile(path: str, top: int = 25) -> None:
+    print(f"\n-- cProfile of worker 0 (top {top} by tottime) --")
+    pstats.Stats(path).sort_stats("tottime").print_stats(top)
+    print(f"-- top {top} by cumulative --")
+    pstats.Stats(path).sort_stats("cumulative").print_stats(top)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--url", default=os.environ.get("TELLER_BENCH_PG_URL",
+                                                    "postgresql://postgres@127.0.0.1:5432/test"))
+    ap.add_argument("--clients", type=int, default=8)
+    ap.add_argument("--seconds", type=float, default=20)
+    ap.add_argument("--accounts", type=int, default=1000)
+    ap.add_argument("--hot", action="store_true",
+                    help="every cash leg hits the vault; runs 8 and 32 clients")
+    ap.add_argument("--no-pgbench", action="store_true")
+    ap.add_argument("--profile", action="store_true", help="cProfile worker 0")
+    ap.add_argument("--pgbench-db", default="bench_pgbench")
+    args = ap.parse_args(argv)
+
+    client_counts = [8, 32] if args.hot else [args.clients]
+    name = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(normalize_url(args.url))
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA {name}")
+    url = schema_url(args.url, name)
+    rows = []
+    try:
+        t0 = time.time()
+        data = setup(url, max(client_counts), args.accounts)
+        print(f"schema {name}: {len(data['customers'])} funded accounts, "
+              f"{max(client_counts)} tellers, set-up {time.time() - t0:.1f}s; "
+              f"mode {'HOT (vault on every cash leg)' if args.hot else 'own cash box'}")
+        if not args.no_pgbench:
+            pgbench_init(args.url, args.pgbench_db)
+        for n in client_counts:
+            eng = run_engine(url, data, n, args.seconds, args.hot, args.profile and n == 8)
+            pgb = (pgbench_run(args.url, args.pgbench_db, n, int(args.seconds))
+                   if not args.no_pgbench else None)
+            rows.append((n, eng, pgb))
+            print(f"\n== {n} clients, {args.seconds:g}s ==")
+            print(f"engine : {eng['tps']:.1f} postings/s ({eng['posted']} posted, "
+                  f"{eng['refused']} refused), p50 {ms(eng['p50'])}, p99 {ms(eng['p99'])}, "
+                  f"retries {eng['retries'] or 0}, deadlocks (40P01) {eng['deadlocks']}")
+            if pgb:
+                r_tps = eng["tps"] / pgb["tps"]
+                r_p99 = eng["p99"] / pgb["p99"]
+                print(f"pgbench: {pgb['tps']:.1f} tps ({pgb['txns']} txns), "
+                      f"p50 {ms(pgb['p50'])}, p99 {ms(pgb['p99'])}")
+                print(f"ratio  : throughput engine/pgbench {r_tps:.2f}x (target >= 0.5x: "
+                      f"{'MET' if r_tps >= 0.5 else 'MISSED'}); p99 engine/pgbench "
+                      f"{r_p99:.2f}x (target <= 2x: {'MET' if r_p99 <= 2 else 'MISSED'})")
+            if eng["profile"]:
+                print_profile(eng["profile"])
+        if args.hot and len(rows) == 2:
+            t8, t32 = rows[0][1]["tps"], rows[1][1]["tps"]
+            print(f"\nHOT: throughput 8 clients {t8:.1f}/s, 32 clients {t32:.1f}/s, "
+                  f"ratio 32/8 {t32 / t8:.2f} (target >= 0.7: "
+                  f"{'MET' if t32 / t8 >= 0.7 else 'MISSED'}); deadlocks (40P01) "
+                  f"{rows[0][1]['deadlocks']} at 8, {rows[1][1]['deadlocks']} at 32")
+        from teller.core.integrity import check_books
+        engine = make_engine(url)
+        report = check_books(engine)
+        engine.dispose()
+        print("\ncheck_books: " + report.summary().replace("\n", " | ")[:300])
+        return 0 if report.ok else 1
+    finally:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA {name} CASCADE")
+        admin.dispose()
+        if not args.no_pgbench:
+            pgbench_drop(args.url, args.pgbench_db)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
