@@ -216,7 +216,8 @@ class WizardHost(QWidget):
         run, idle = self.run, not self.ops.busy
         kind = None if run is None or run.current is None else run.current.kind
         self.back_button.setVisible(kind is not None)
-        self.back_button.setEnabled(idle and kind is not None)
+        # Back only where the run can go back; Esc there still leaves the flow.
+        self.back_button.setEnabled(idle and kind is not None and run.can_go_back)
         self.next_button.setVisible(kind == "page")
         self.next_button.setEnabled(idle and kind == "page" and self.page_valid())
         self.submit_button.setVisible(kind == "commit")
@@ -303,7 +304,7 @@ class WizardHost(QWidget):
         if self.run.current is None:
             self.leave()
             return
-        if self.run.back():
+        if self.run.can_go_back and self.run.back():
             self.render()
         else:
             # Esc on the first page (or right after a committed step) leaves the

@@ -32,6 +32,7 @@ Navigating (what a Qt host or ``Session.run`` does)::
     run.set("account", "6217...")        # -> [Problem] for that field (parse only)
     run.next()                           # -> [Problem]; empty = moved on (skips skip_if pages)
     run.back()                           # -> bool; never back past a committed step
+    run.can_go_back                      # False on the first page / right after a commit
     run.can_submit                       # current is a Commit and every rule passes
     run.authorization_needs()            # -> [AuthNeed]
     outcome = run.commit(grant)          # StepOutcome; posts the current Commit step,
@@ -297,6 +298,17 @@ class FlowRun:
         self._history.append(self.index)
         self.index = self._applicable_from(self.index + 1)
         return []
+
+    @property
+    def can_go_back(self) -> bool:
+        """Whether :meth:`back` would move: False on the first page and right after
+        a committed step (the host then treats Esc as leaving the transaction)."""
+        for prev in reversed(self._history):
+            if prev < self._first_open:
+                return False
+            if self.flow.pages[prev].applies(self.state):
+                return True
+        return False
 
     def back(self) -> bool:
         while self._history:

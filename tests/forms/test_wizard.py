@@ -79,3 +79,23 @@ def test_keyboard_only_deposit_posts_and_shows_the_journal_number(qtbot, window,
     qtbot.waitUntil(lambda: numbers[0] in window.journal.visible_numbers(), timeout=5000)
     assert window.stack.currentWidget() is window.journal
     assert QApplication.focusWidget() is window.code_box
+
+
+def test_back_is_disabled_on_the_first_page_and_esc_there_leaves(qtbot, window, core):
+    # GIVEN the deposit flow open at its first page
+    type_and_enter(qtbot, "10020")
+    wait_page(qtbot, window, "account")
+    # THEN Back is shown but disabled
+    assert window.wizard.back_button.isVisible()
+    assert not window.wizard.back_button.isEnabled()
+    # WHEN the teller moves to the second page THEN Back is enabled
+    type_and_enter(qtbot, customer_account(core))
+    wait_page(qtbot, window, "amount")
+    assert window.wizard.back_button.isEnabled()
+    # WHEN Back is clicked THEN the first page is shown again, Back disabled
+    window.wizard.back_button.click()
+    wait_page(qtbot, window, "account")
+    assert not window.wizard.back_button.isEnabled()
+    # AND Esc on the first page still leaves the transaction
+    QTest.keyClick(window.wizard, Qt.Key_Escape)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.journal, timeout=5000)

@@ -92,3 +92,25 @@ def test_left_after_step_one_its_step_reverses_and_run_is_abandoned(setup):
     assert session.abandon(out.run_id).ok and session.open_runs() == ()
     rev = session.run("08210", {"journal_number": out.journal_numbers[0]}, ("S002", PW))
     assert rev.ok and core.balance(number) == before
+
+
+def test_can_go_back_is_false_on_the_first_page_and_right_after_a_commit(setup):
+    core, terminal, session = setup
+    number = core.demo.accounts[0][0]
+    # GIVEN a fresh run on its first page
+    run, _ = session.start("99990")
+    run.set_many({"account": number, "amount": "10.00"})
+    # THEN there is nothing to go back to
+    assert not run.can_go_back and not run.back()
+    # WHEN it moves on to the commit step THEN Back is possible and goes to the page
+    assert run.next() == [] and run.current.name == "pay_in"
+    assert run.can_go_back
+    assert run.back() and run.current.name == "account"
+    assert not run.can_go_back
+    # WHEN the first step is committed THEN the next page cannot go back past it
+    assert run.next() == [] and run.commit().ok
+    assert run.current.name == "confirm" and not run.can_go_back and not run.back()
+    # AND after the confirm page Back returns to it, but no further
+    run.set("go_on", "yes")
+    assert run.next() == [] and run.current.name == "fee" and run.can_go_back
+    assert run.back() and run.current.name == "confirm" and not run.can_go_back
