@@ -42,6 +42,7 @@ from teller.core import models as m
 from teller.core.db import reader, run_in_transaction
 from teller.core.records import (
     LEVELS, AuthGrant, EntryRequest, Leg, PostedEntry, PostedLeg, PostingRefused,
+    format_journal_number,
 )
 
 GENESIS_HASH = "0" * 64
@@ -163,8 +164,8 @@ class PostingEngine:
         return self.post(EntryRequest(
             key=key, branch=original.branch_code, teller=teller, terminal=terminal,
             txn_code=txn_code, step=f"reverse:{original.step}"[:32], legs=swapped,
-            memo=memo or f"冲正 {original.business_date:%Y%m%d}{original.teller_code}"
-                         f"{original.journal_sequence:06d}",
+            memo=memo or "冲正 " + format_journal_number(
+                original.business_date, original.teller_code, original.journal_sequence),
             reversible=False, required_level=required_level, authorization=authorization,
             reverses_entry_id=entry_id))
 

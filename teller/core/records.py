@@ -65,6 +65,11 @@ class EntryRequest:
         return sum(leg.amount for leg in self.legs if leg.direction == direction)
 
 
+def format_journal_number(business_date: dt.date, teller: str, sequence: int) -> str:
+    """流水号 as printed and searched: business date, teller, sequence of the day."""
+    return f"{business_date:%Y%m%d}{teller}{sequence:06d}"
+
+
 @dataclass(frozen=True)
 class PostedLeg:
     account: str
@@ -92,7 +97,7 @@ class PostedEntry:
     @property
     def journal_number(self) -> str:
         """流水号 as printed: business date, teller, sequence of the day."""
-        return f"{self.business_date:%Y%m%d}{self.teller}{self.journal_sequence:06d}"
+        return format_journal_number(self.business_date, self.teller, self.journal_sequence)
 
     def balance_of(self, account: str) -> int | None:
         found = [leg.balance_after for leg in self.legs if leg.account == account]

@@ -31,7 +31,7 @@ from teller.core.db import reader, run_in_transaction
 from teller.core.ledger import internal_account
 from teller.core.operators import OperatorService
 from teller.core.posting import PostingEngine
-from teller.core.records import AuthGrant, EntryRequest, PostedEntry
+from teller.core.records import AuthGrant, EntryRequest, PostedEntry, format_journal_number
 from teller.core.views import INTERNAL_KINDS, AccountInfo, BranchInfo, JournalLine
 
 accounts_t = m.Account.__table__
@@ -45,7 +45,7 @@ auth_t = m.Authorization.__table__
 
 
 def _journal_number(row) -> str:
-    return f"{row.business_date:%Y%m%d}{row.teller_code}{row.journal_sequence:06d}"
+    return format_journal_number(row.business_date, row.teller_code, row.journal_sequence)
 
 
 class CoreServices:
