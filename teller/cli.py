@@ -132,6 +132,24 @@ def cmd_codes(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_emulate(args: argparse.Namespace) -> int:
+    import time
+    from teller.devices.emulators.all import start_all
+    emus = start_all(args.host, receipt_port=args.receipt_port,
+                     pcscd="auto" if args.pcscd else False)
+    try:
+        for note in emus.notes:
+            print(note, flush=True)
+        print("Ctrl-C stops the emulators", flush=True)
+        while True:
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        emus.stop()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="teller", description="Bank teller terminal")
     sub = parser.add_subparsers(dest="command")
@@ -160,6 +178,14 @@ def build_parser() -> argparse.ArgumentParser:
     codes.add_argument("--fields", action="store_true")
     codes.add_argument("--markdown", action="store_true")
     codes.set_defaults(func=cmd_codes)
+    emulate = sub.add_parser("emulate", help="run the device emulators until Ctrl-C")
+    emulate.add_argument("which", choices=["all"])
+    emulate.add_argument("--host", default="127.0.0.1")
+    emulate.add_argument("--receipt-port", type=int, default=None,
+                         help="ESC/POS port (default 9100, ephemeral when taken)")
+    emulate.add_argument("--no-pcscd", dest="pcscd", action="store_false",
+                         help="do not start pcscd for the virtual card")
+    emulate.set_defaults(func=cmd_emulate)
     gui = sub.add_parser("gui", help="open the teller shell (default)")
     gui.add_argument("--url")
     gui.add_argument("--lang", choices=["zh_CN", "en"])

@@ -20,9 +20,8 @@ API::
 A ``DeviceReport`` never raises: a device that cannot be reached reports
 DISCONNECTED with the error's teller message, an unknown kind NOT_CONFIGURED.
 
-Kinds registered here: "passbook". The PIN pad, receipt printer and card reader
-modules register "pinpad", "receipt" and "card_reader" with
-``register_factory`` when imported (or pass ``factories=``).
+Kinds registered here: "passbook", and from :mod:`teller.devices.factories`
+"pinpad", "receipt" and "card_reader" (or pass ``factories=``).
 """
 from __future__ import annotations
 
@@ -74,6 +73,11 @@ def _passbook_factory(name: str, cfg: Mapping[str, Any], prompts: Prompts | None
 
 
 register_factory("passbook", _passbook_factory)
+
+
+def _register_others() -> None:
+    from teller.devices.factories import register_all
+    register_all()
 
 
 class DeviceManager:
@@ -169,3 +173,6 @@ class DeviceManager:
             self.worker.call(self._close_all, timeout=timeout)
         else:
             self._close_all()
+
+
+_register_others()
