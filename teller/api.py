@@ -9,6 +9,7 @@ the CLI and tests. Business refusals are :class:`Outcome` data, never exceptions
                                 "funds_source": "购车"}, authorizer=("S002", "demo123"))
     out.ok, out.journal_numbers, out.problems, out.needs_authorization, out.vouchers
     session.journal_today()                                # JournalLine records
+    session.voucher(journal_number)                        # Voucher | None, from the core
     session.sign_off()
 
 Interactive hosts (the Qt wizard) use ``session.start(code) -> (FlowRun | None,
@@ -39,6 +40,7 @@ from teller.core.db import CoreUnavailable, make_engine
 from teller.core.records import LEVELS, AuthGrant, PostedEntry, PostingRefused
 from teller.core.services import CoreServices
 from teller.core.views import JournalLine
+from teller.domain.money import Money, to_chinese_capital
 from teller.domain.problems import Problem
 from teller.sync.store import LocalStore, PendingStep, RunRecord, SettleReport
 from teller.transactions.context import Services
@@ -46,7 +48,7 @@ from teller.transactions.flow import (
     AuthNeed, Commit, CommittedStep, FlowRun, Page, highest_level, parse_step_key,
 )
 from teller.transactions.registry import Registry, default_registry
-from teller.transactions.voucher import Voucher
+from teller.transactions.voucher import Voucher, mask_account
 
 log = logging.getLogger(__name__)
 
@@ -356,6 +358,29 @@ class Session:
     # -- journal, resume, sign-off ------------------------------------------
     def journal_today(self) -> tuple[JournalLine, ...]:
         return self.terminal.core.journal_today(self.teller, self.operator.branch)
+
+    def voucher(self, journal_number: str) -> Voucher | None:
+        """The voucher (凭证) of one of this teller's entries, rebuilt from the core —
+        also for entries posted in an earlier session or on another terminal."""
+        detail = self.terminal.core.entry_detail(journal_number)
+        if detail is None or detail.line.teller != self.teller:
+            return None
+        line = detail.line
+        branch = self.terminal.core.branch(detail.branch)
+        flow, _ = self.terminal.registry.lookup(line.txn_code)
+        title, title_en = (flow.title, flow.title_en) if flow is not None else (line.txn_code, "")
+        return Voucher(
+            bank=branch.bank_name if branch else "", branch=detail.branch,
+            branch_name=branch.name if branch else "", txn_code=line.txn_code,
+            txn_name=title, txn_name_en=title_en, account_masked=mask_account(line.account),
+            account_name=detail.account_name, amount_fen=line.amount,
+            amount_capital=to_chinese_capital(Money(line.amount)),
+            journal_number=line.journal_number, teller=line.teller,
+            authorizer=detail.authorizer, time=line.created_at,
+            business_date=line.business_date, offline=line.offline, mode=detail.mode,
+            counter_account_masked=mask_account(detail.counter_account)
+            if detail.counter_account else "",
+            balance_after=detail.balance_after, memo=line.memo)
 
     def open_runs(self) -> tuple[RunRecord, ...]:
         return self.terminal.store.open_runs(self.teller)

@@ -253,3 +253,38 @@ def test_sign_off_ends_the_session(session):
 def test_menu_and_codes_come_from_the_registry(terminal):
     menu = {c.code: [i.code for i in c.items] for c in terminal.registry.menu()}
     assert menu["personal"] == ["10020", "10030"] and menu["general"] == ["08210"]
+
+
+def test_voucher_is_rebuilt_from_the_core_in_a_later_session(core, terminal, session):
+    number = core.demo.accounts[1][0]  # 86,000.50
+    # GIVEN an authorized cash withdrawal posted in one session, which then signs off
+    out = session.run("10030", {"account": number, "amount": "60,000.00", "mode": "cash",
+                                "funds_source": "购车"}, ("S002", PW))
+    assert out.ok, out.problems
+    printed = out.vouchers[0]
+    session.sign_off()
+    # WHEN the teller signs on again and asks for that entry's voucher
+    later = terminal.sign_on("T001", PW).session
+    v = later.voucher(out.journal_numbers[0])
+    # THEN it is the same voucher the printer got, rebuilt from the core's entry
+    assert v is not None
+    for name in ("bank", "branch", "branch_name", "txn_code", "txn_name", "account_masked",
+                 "account_name", "amount_fen", "amount_capital", "journal_number", "teller",
+                 "authorizer", "time", "business_date", "mode", "balance_after"):
+        assert getattr(v, name) == getattr(printed, name), name
+    assert v.authorizer == "S002" and v.mode == "cash"
+    # AND an unknown number or another teller's entry has no voucher for this teller
+    assert later.voucher("20990101T001999999") is None
+    other = terminal.sign_on("T002", PW).session
+    assert other.voucher(out.journal_numbers[0]) is None
+
+
+def test_voucher_of_a_transfer_names_the_counter_account(core, session):
+    (a, _, _), (b, _, pan_b) = core.demo.accounts[:2]
+    out = session.run("10020", {"account": a, "amount": "25.50", "mode": "transfer",
+                                "from_account": pan_b})
+    assert out.ok, out.problems
+    v = session.voucher(out.journal_numbers[0])
+    assert v is not None and v.mode == "transfer" and v.amount_fen == 2550
+    assert {v.account_masked, v.counter_account_masked} == \
+        {f"{a[:6]}****{a[-4:]}", f"{b[:6]}****{b[-4:]}"}

@@ -12,7 +12,9 @@ SQLAlchemy.
 - ``post(EntryRequest)``, ``reverse(entry_id, ...)``, ``find(key)`` — the
   posting engine (``self.posting``)
 - ``journal_today(teller, branch)`` / ``journal_line(journal_number)`` —
-  :class:`~teller.core.views.JournalLine` records of a teller's entries
+  :class:`~teller.core.views.JournalLine` records of a teller's entries;
+  ``entry_detail(journal_number)`` — :class:`~teller.core.views.EntryDetail`,
+  what a voucher of that entry shows (holder, counter account, authorizer)
 - ``record_refusal(...)`` — a supervisor's refusal (outcome 'refused') in the
   authorizations table
 - ``operators`` — :class:`~teller.core.operators.OperatorService`
@@ -32,7 +34,7 @@ from teller.core.ledger import internal_account
 from teller.core.operators import OperatorService
 from teller.core.posting import PostingEngine
 from teller.core.records import AuthGrant, EntryRequest, PostedEntry, format_journal_number
-from teller.core.views import INTERNAL_KINDS, AccountInfo, BranchInfo, JournalLine
+from teller.core.views import INTERNAL_KINDS, AccountInfo, BranchInfo, EntryDetail, JournalLine
 
 accounts_t = m.Account.__table__
 controls_t = m.AccountControl.__table__
@@ -146,6 +148,37 @@ class CoreServices:
                             entries_t.c.teller_code == jn[8:-6],
                             entries_t.c.journal_sequence == int(jn[-6:]))
         return lines[0] if lines else None
+
+    def entry_detail(self, journal_number: str) -> EntryDetail | None:
+        """The entry with this 流水号 and the facts its voucher prints."""
+        line = self.journal_line(journal_number)
+        if line is None:
+            return None
+        with reader(self.engine) as conn:
+            branch = conn.execute(select(entries_t.c.branch_code)
+                                  .where(entries_t.c.id == line.entry_id)).scalar_one()
+            legs = conn.execute(select(postings_t.c.account_number, postings_t.c.balance_after,
+                                       accounts_t.c.kind, accounts_t.c.title,
+                                       customers_t.c.name.label("customer_name"))
+                                .join(accounts_t,
+                                      accounts_t.c.number == postings_t.c.account_number)
+                                .outerjoin(customers_t,
+                                           customers_t.c.id == accounts_t.c.customer_id)
+                                .where(postings_t.c.entry_id == line.entry_id)
+                                .order_by(postings_t.c.leg)).all()
+            authorizer = conn.execute(select(auth_t.c.supervisor_code).where(
+                auth_t.c.entry_id == line.entry_id, auth_t.c.outcome == "granted")
+                .order_by(auth_t.c.id)).scalars().first()
+        shown = next((p for p in legs if p.account_number == line.account), None)
+        counter = next((p.account_number for p in legs if p.kind not in INTERNAL_KINDS
+                        and p.account_number != line.account), "")
+        mode = ("cash" if any(p.kind == "cash_box" for p in legs)
+                else "transfer" if counter else "")
+        return EntryDetail(
+            line=line, branch=branch,
+            account_name=(shown.customer_name or shown.title) if shown is not None else "",
+            balance_after=int(shown.balance_after) if shown is not None else None,
+            counter_account=counter, mode=mode, authorizer=authorizer)
 
     def _lines(self, *conds) -> tuple[JournalLine, ...]:
         with reader(self.engine) as conn:

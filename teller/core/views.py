@@ -75,3 +75,18 @@ class JournalLine:
     reverses_journal_number: str | None = None
     reversed_by_journal_number: str | None = None
     memo: str = ""
+
+
+@dataclass(frozen=True)
+class EntryDetail:
+    """What a voucher of a posted entry needs beyond its :class:`JournalLine`:
+    the shown account's holder and balance after, the other customer account of
+    a transfer, whether cash moved, and who authorized it."""
+
+    line: JournalLine
+    branch: str
+    account_name: str
+    balance_after: int | None
+    counter_account: str
+    mode: str  # 'cash' | 'transfer' | ''
+    authorizer: str | None
