@@ -281,8 +281,8 @@
     </message>
     <message>
         <location filename="../../teller/forms/main_window.py" line="238"/>
-        <source>流水 {0} 没有本机保存的凭证</source>
-        <translation>No voucher kept at this terminal for journal {0}</translation>
+        <source>流水 {0} 没有凭证</source>
+        <translation>No voucher for journal {0}</translation>
     </message>
 </context>
 <context>

@@ -1,7 +1,8 @@
 """Today's journal (当日流水) for the signed-on teller: a searchable table.
 
     view = JournalView(parent); view.set_lines(tuple[JournalLine, ...])
-    view.open_entry(journal_number)   # signal on double-click / Enter
+    view.open_entry(journal_number)   # signal on double-click / Enter; the main window
+                                      # shows session.voucher(journal_number) for it
 """
 from __future__ import annotations
 

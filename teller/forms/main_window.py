@@ -233,10 +233,20 @@ class MainWindow(QMainWindow):
         self.set_core_status(True)
 
     def open_voucher(self, journal_number: str) -> None:
+        """The entry's voucher: the one printed here, else rebuilt from the core
+        (``session.voucher``, off the GUI thread) for any of today's entries."""
         voucher = self.vouchers.get(journal_number)
         if voucher is None:
+            self.ops.run(self.session.voucher, journal_number,
+                         on_done=lambda v: self._show_voucher(journal_number, v),
+                         on_error=self._core_failed)
+            return
+        self._show_voucher(journal_number, voucher)
+
+    def _show_voucher(self, journal_number: str, voucher: Any) -> None:
+        if voucher is None:
             box = QMessageBox(QMessageBox.Information, self.tr("凭证"),
-                              self.tr("流水 {0} 没有本机保存的凭证").format(journal_number),
+                              self.tr("流水 {0} 没有凭证").format(journal_number),
                               QMessageBox.Ok, self)
             box.setObjectName("no_voucher")
             box.open()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from teller.app import TellerApp
 from teller.forms.i18n import TRANSLATIONS, install_language
@@ -142,3 +142,27 @@ def test_english_switches_the_ui_text(qtbot, terminal, ops):
         assert dialog.windowTitle() == "Teller sign-on"
     finally:
         install_language(app, "zh_CN")
+
+
+def test_a_voucher_opens_for_an_entry_not_posted_in_this_window(qtbot, window, session, core):
+    from teller.forms.main_window import VoucherDialog
+    account = customer_account(core)
+    # GIVEN a deposit posted headless (its voucher was never kept by the window)
+    out = session.run("10020", {"account": account, "amount": "88.00", "mode": "cash"})
+    assert out.ok and out.journal_numbers[0] not in window.vouchers
+    number = out.journal_numbers[0]
+    window.refresh()
+    qtbot.waitUntil(lambda: number in window.journal.visible_numbers(), timeout=5000)
+    # WHEN the teller activates its row in the journal
+    window.journal.search.setText(number)
+    window.journal.table.doubleClicked.emit(window.journal.proxy.index(0, 0))
+    # THEN the voucher is rebuilt from the core and shown
+    qtbot.waitUntil(lambda: bool(window.findChildren(VoucherDialog)), timeout=5000)
+    dialog = window.findChildren(VoucherDialog)[-1]
+    assert number in dialog.windowTitle()
+    texts = [w.text() for w in dialog.findChildren(type(window.code_message))]
+    assert "¥88.00" in texts and "捌拾捌元整" in texts
+    # AND an unknown journal number says there is no voucher
+    window.open_voucher("20990101T001999999")
+    qtbot.waitUntil(lambda: window.findChild(QMessageBox, "no_voucher") is not None,
+                    timeout=5000)
