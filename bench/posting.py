@@ -128,7 +128,7 @@ class _RetryCounter(logging.Handler):
 
 
 def worker(idx: int, url: str, teller: str, cash: str, customers: list[str], seconds: float,
-           start_at: float, run_tag: str, profile_path: str | None, out) -> None:
+           ready, go, start_at, run_tag: str, profile_path: str | None, out) -> None:
     from teller.core.posting import PostingEngine
     from teller.core.records import EntryRequest, Leg, PostingRefused
 
@@ -168,9 +168,11 @@ def worker(idx: int, url: str, teller: str, cash: str, customers: list[str], sec
 
     one()  # warm-up: connection, subject map
     lat.clear()
-    while time.time() < start_at:
-        time.sleep(0.001)
-    deadline = start_at + seconds
+    ready.put(idx)
+    go.wait()  # every process has imported, connected and posted once
+    deadline = start_at.value + seconds
+    while time.time() < start_at.value:
+        time.sleep(0.0005)
     prof = cProfile.Profile() if profile_path else None
     if prof:
         prof.enable()
@@ -188,17 +190,21 @@ def run_engine(url: str, data: dict, clients: int, seconds: float, hot: bool,
     ctx = mp.get_context("spawn")
     out = ctx.Queue()
     tag = f"r{clients}{'h' if hot else ''}{uuid.uuid4().hex[:4]}"
-    start_at = time.time() + 3.0 + clients * 0.15  # let every process import and warm up
+    ready, go, start_at = ctx.Queue(), ctx.Event(), ctx.Value("d", 0.0)
     prof_path = os.path.join(tempfile.gettempdir(), f"bench_posting_{tag}.prof")
     procs = []
     for i in range(clients):
         teller = f"B{i + 1:02d}"
         cash = data["vault"] if hot else data["boxes"][teller]
         p = ctx.Process(target=worker, args=(i, url, teller, cash, data["customers"], seconds,
-                                             start_at, tag,
+                                             ready, go, start_at, tag,
                                              prof_path if (profile and i == 0) else None, out))
         p.start()
         procs.append(p)
+    for _ in procs:
+        ready.get(timeout=300)
+    start_at.value = time.time() + 0.2
+    go.set()
     results = [out.get(timeout=seconds + 120) for _ in procs]
     for p in procs:
         p.join()
