@@ -10,10 +10,18 @@ cannot be reached (wrong URL, server down) is reported on the sign-on window
 and in the status bar; the terminal still opens, and the settings dialog is
 then reachable from the sign-on window, because no administrator can be
 checked against a core that is not there.
+
+Demo mode (the embedded default core, unless ``TELLER_DEMO_DEVICES=0``) starts the
+shipped device emulators (``teller.devices.emulators.all.start_all``), a device
+thread and a ``DeviceManager`` over them: the wizard's F2/F3/F4 read the virtual
+card, the passbook stripe and the PIN pad through the real drivers, posted steps'
+receipts print to the ESC/POS emulator, the main window gets the device panel and
+an "emulator control" window opens beside it.
 """
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -90,15 +98,63 @@ class _OfflineAuth:
         return []
 
 
+class DemoDevices:
+    """The emulators, the device thread, the manager and the hook bridge of demo mode."""
+
+    def __init__(self, pcscd: str | bool = "auto") -> None:
+        from teller.devices.emulators.all import start_all
+        from teller.devices.hooks import DeviceHookBridge
+        from teller.devices.manager import DeviceManager
+        from teller.devices.worker import DeviceWorker
+        from teller.forms.device_panel import QtDispatcher
+        self.emus = start_all(pcscd=pcscd)
+        for note in self.emus.notes:
+            log.info("demo devices: %s", note)
+        self.dispatch = QtDispatcher()
+        self.worker = DeviceWorker(dispatch=self.dispatch)
+        self.worker.start()
+        self.manager = DeviceManager(self.emus.device_config, self.worker)
+        self.bridge = DeviceHookBridge(self.manager)
+        self.manager.open_all()
+        self.control: Any = None
+
+    def hooks(self) -> DeviceHooks:
+        b = self.bridge
+        return DeviceHooks(read_card=b.read_card if self.emus.card is not None else None,
+                           read_passbook=b.read_passbook, read_pin=b.read_pin)
+
+    def panel(self):
+        from teller.forms.device_panel import DevicePanel
+        return DevicePanel(self.manager, self.bridge)
+
+    def show_control(self) -> None:
+        from teller.forms.emulator_control import EmulatorControl
+        if self.control is None:
+            self.control = EmulatorControl(self.emus)
+        self.control.show()
+
+    def stop(self) -> None:
+        if self.control is not None:
+            self.control.close()
+            self.control.deleteLater()
+            self.control = None
+        self.manager.close_all()
+        self.worker.stop()
+        self.emus.stop()
+
+
 class TellerApp:
     """Owns the windows of one counter position and moves between them."""
 
     def __init__(self, qapp: QApplication, settings: Settings, *,
                  settings_path: Path | None = None, hooks: DeviceHooks | None = None,
-                 terminal_kwargs: dict | None = None) -> None:
+                 terminal_kwargs: dict | None = None,
+                 demo_devices: "DemoDevices | bool" = False) -> None:
         self.qapp, self.settings, self.settings_path = qapp, settings, settings_path
         self.hooks = hooks or DeviceHooks()
-        self.terminal_kwargs = terminal_kwargs or {}
+        self.terminal_kwargs = dict(terminal_kwargs or {})
+        self.devices: DemoDevices | None = None
+        self._demo_devices = demo_devices
         self.ops = Background()
         self.terminal: Terminal | None = None
         self.offline_reason = ""
@@ -108,7 +164,19 @@ class TellerApp:
         self.settings_dialog: SettingsDialog | None = None
         install_language(qapp, settings.language)
 
+    def start_devices(self) -> None:
+        """Demo mode: emulators + device manager; real hooks, receipts to the emulator."""
+        if self.devices is not None or not self._demo_devices:
+            return
+        self.devices = (self._demo_devices if isinstance(self._demo_devices, DemoDevices)
+                        else DemoDevices())
+        self.hooks = self.devices.hooks()
+        self.terminal_kwargs.setdefault("devices", self.devices.manager)
+        self.terminal_kwargs.setdefault("printer", self.devices.bridge.print_voucher)
+        self.devices.show_control()
+
     def start(self) -> None:
+        self.start_devices()
         self.terminal, self.offline_reason = open_terminal(self.settings, **self.terminal_kwargs)
         self.show_sign_on()
         if self.terminal is not None:
@@ -151,6 +219,11 @@ class TellerApp:
         win.settings_requested.connect(self.open_settings)
         if self.offline_reason:
             win.set_core_status(False, self.offline_reason)
+        if self.devices is not None:
+            panel = self.devices.panel()
+            panel.states_changed.connect(win.set_device_states)
+            win.set_device_panel(panel)
+            panel.refresh()
         self.window = win
         win.show()
 
@@ -200,6 +273,9 @@ class TellerApp:
         self.ops.wait_idle()
         if self.terminal is not None:
             self.terminal.close()
+        if self.devices is not None:
+            self.devices.stop()
+            self.devices = None
 
 
 def main(argv: list[str] | None = None, *, url: str | None = None,
@@ -212,7 +288,9 @@ def main(argv: list[str] | None = None, *, url: str | None = None,
         settings = Settings(**{**settings.__dict__, "core_url": url})
     if language:
         settings = Settings(**{**settings.__dict__, "language": language})
-    app = TellerApp(qapp, settings)
+    demo = (settings.effective_core_url() == config.default_core_url()
+             and os.environ.get("TELLER_DEMO_DEVICES", "1") != "0")
+    app = TellerApp(qapp, settings, demo_devices=demo)
     app.start()
     try:
         return qapp.exec()

@@ -650,4 +650,353 @@
         <translation>Device error: {0}</translation>
     </message>
 </context>
+<context>
+    <name>DevicePanel</name>
+    <message>
+        <location filename="../../teller/forms/device_panel.py" line="65"/>
+        <source>测试打印</source>
+        <translation>Test print</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/device_panel.py" line="68"/>
+        <source>刷新</source>
+        <translation>Refresh</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/device_panel.py" line="83"/>
+        <source>存折打印机</source>
+        <translation>Passbook printer</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/device_panel.py" line="83"/>
+        <source>密码键盘</source>
+        <translation>PIN pad</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/device_panel.py" line="84"/>
+        <source>凭条打印机</source>
+        <translation>Receipt printer</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/device_panel.py" line="84"/>
+        <source>IC卡读卡器</source>
+        <translation>IC card reader</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/device_panel.py" line="114"/>
+        <source>正在连接……</source>
+        <translation>Connecting…</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/device_panel.py" line="121"/>
+        <source>正在打印……</source>
+        <translation>Printing…</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/device_panel.py" line="55"/>
+        <source>未知</source>
+        <translation>Unknown</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/device_panel.py" line="59"/>
+        <source>重新连接</source>
+        <translation>Reconnect</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/device_panel.py" line="89"/>
+        <source>未配置</source>
+        <translation>Not configured</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/device_panel.py" line="90"/>
+        <source>未连接</source>
+        <translation>Disconnected</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/device_panel.py" line="91"/>
+        <source>就绪</source>
+        <translation>Ready</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/device_panel.py" line="92"/>
+        <source>忙</source>
+        <translation>Busy</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/device_panel.py" line="93"/>
+        <source>就绪（无介质）</source>
+        <translation>Ready (no media)</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/device_panel.py" line="94"/>
+        <source>介质已插入</source>
+        <translation>Media inserted</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/device_panel.py" line="95"/>
+        <source>缺纸</source>
+        <translation>Paper out</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/device_panel.py" line="96"/>
+        <source>机盖打开</source>
+        <translation>Cover open</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/device_panel.py" line="97"/>
+        <source>卡纸</source>
+        <translation>Jammed</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/device_panel.py" line="98"/>
+        <source>故障</source>
+        <translation>Fault</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/device_panel.py" line="123"/>
+        <source>测试打印完成</source>
+        <translation>Test print done</translation>
+    </message>
+</context>
+<context>
+    <name>EmulatorControl</name>
+    <message>
+        <location filename="../../teller/forms/emulator_control.py" line="23"/>
+        <source>模拟器控制</source>
+        <translation>Emulator control</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/emulator_control.py" line="26"/>
+        <source>IC卡</source>
+        <translation>IC card</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/emulator_control.py" line="31"/>
+        <source>持卡人姓名</source>
+        <translation>Cardholder name</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/emulator_control.py" line="32"/>
+        <source>插卡</source>
+        <translation>Insert card</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/emulator_control.py" line="34"/>
+        <source>拔卡</source>
+        <translation>Remove card</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/emulator_control.py" line="44"/>
+        <source>存折打印机</source>
+        <translation>Passbook printer</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/emulator_control.py" line="48"/>
+        <source>插入存折</source>
+        <translation>Insert passbook</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/emulator_control.py" line="50"/>
+        <source>取出存折</source>
+        <translation>Remove passbook</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/emulator_control.py" line="59"/>
+        <source>在此行卡纸</source>
+        <translation>Jam at this line</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/emulator_control.py" line="61"/>
+        <source>清除卡纸</source>
+        <translation>Clear jam</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/emulator_control.py" line="63"/>
+        <source>打开机盖</source>
+        <translation>Open cover</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/emulator_control.py" line="71"/>
+        <source>密码键盘</source>
+        <translation>PIN pad</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/emulator_control.py" line="76"/>
+        <source>客户密码</source>
+        <translation>Customer PIN</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/emulator_control.py" line="77"/>
+        <source>输入并确认</source>
+        <translation>Type and confirm</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/emulator_control.py" line="79"/>
+        <source>取消</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/emulator_control.py" line="85"/>
+        <source>凭条打印机</source>
+        <translation>Receipt printer</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/emulator_control.py" line="113"/>
+        <source>已拔卡</source>
+        <translation>Card removed</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/emulator_control.py" line="118"/>
+        <source>已插入存折</source>
+        <translation>Passbook inserted</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/emulator_control.py" line="122"/>
+        <source>已取出存折</source>
+        <translation>Passbook removed</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/emulator_control.py" line="130"/>
+        <source>卡纸已清除</source>
+        <translation>Jam cleared</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/emulator_control.py" line="41"/>
+        <source>PC/SC（pcscd + vpcd）不可用，无法模拟IC卡</source>
+        <translation>PC/SC (pcscd + vpcd) is not available; no virtual card</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/emulator_control.py" line="135"/>
+        <source>关闭机盖</source>
+        <translation>Close cover</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/emulator_control.py" line="149"/>
+        <source>密码只能是数字</source>
+        <translation>The PIN must be digits</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/emulator_control.py" line="152"/>
+        <source>密码键盘未在等待输入</source>
+        <translation>The PIN pad is not waiting for a PIN</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/emulator_control.py" line="155"/>
+        <source>已输入密码</source>
+        <translation>PIN entered</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/emulator_control.py" line="109"/>
+        <source>已插卡 {0}</source>
+        <translation>Card {0} inserted</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/emulator_control.py" line="126"/>
+        <source>将在第{0}行卡纸</source>
+        <translation>Will jam at line {0}</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/emulator_control.py" line="107"/>
+        <source>插卡失败：{0}</source>
+        <translation>Card insert failed: {0}</translation>
+    </message>
+</context>
+<context>
+    <name>RecoveryDialog</name>
+    <message>
+        <location filename="../../teller/forms/recovery.py" line="71"/>
+        <source>未完成交易</source>
+        <translation>Unfinished transactions</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/recovery.py" line="75"/>
+        <source>未确认的记账步骤（已在本机预记，核心结果未知或未记账）</source>
+        <translation>Unconfirmed posting steps (written ahead at this terminal; the core's result is unknown or it did not post)</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/recovery.py" line="77"/>
+        <source>交易码</source>
+        <translation>Code</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/recovery.py" line="77"/>
+        <source>时间</source>
+        <translation>Time</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/recovery.py" line="77"/>
+        <source>幂等键</source>
+        <translation>Key</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/recovery.py" line="77"/>
+        <source>金额</source>
+        <translation>Amount</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/recovery.py" line="78"/>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/recovery.py" line="81"/>
+        <source>重发</source>
+        <translation>Retry</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/recovery.py" line="82"/>
+        <source>放弃</source>
+        <translation>Discard</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/recovery.py" line="90"/>
+        <source>中断的交易</source>
+        <translation>Interrupted transactions</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/recovery.py" line="92"/>
+        <source>已记流水</source>
+        <translation>Posted journal nos.</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/recovery.py" line="92"/>
+        <source>摘要</source>
+        <translation>Summary</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/recovery.py" line="95"/>
+        <source>继续</source>
+        <translation>Resume</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/recovery.py" line="96"/>
+        <source>放弃交易</source>
+        <translation>Abandon</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/recovery.py" line="138"/>
+        <source>结果未知</source>
+        <translation>Result unknown</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/recovery.py" line="138"/>
+        <source>核心未记账</source>
+        <translation>Not posted by the core</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/recovery.py" line="215"/>
+        <source>已记账，流水号 {0}</source>
+        <translation>Posted, journal no. {0}</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/recovery.py" line="216"/>
+        <source>已处理</source>
+        <translation>Done</translation>
+    </message>
+    <message>
+        <location filename="../../teller/forms/recovery.py" line="227"/>
+        <source>操作失败：{0}</source>
+        <translation>Failed: {0}</translation>
+    </message>
+</context>
 </TS>

@@ -10,6 +10,7 @@ for it, so it is meant for a background thread (the GUI's ``Background``)::
     bridge.print_receipt(receipt)                # teller.domain.receipt_layout.Receipt
     bridge.print_voucher(voucher)                # Terminal.open(printer=...) hook
     bridge.test_print()                          # a short test page on the receipt printer
+    bridge.submit_test_print(on_done, on_error) -> Job   # the same, without waiting
     bridge.cancel()                              # cancels the device job in progress
     bridge.has("pinpad") -> bool                 # configured at this counter
 
@@ -89,12 +90,17 @@ class DeviceHookBridge:
     def print_voucher(self, voucher: Any) -> None:
         self.print_receipt(voucher.receipt())
 
-    def test_print(self) -> None:
+    def _test_print(self) -> None:
         from teller.domain.receipt_layout import ReceiptLine
+        drv = self._driver("receipt")
+        drv.open()
+        drv.print_lines([ReceiptLine("打印测试 TEST PRINT", align="center", bold=True),
+                         ReceiptLine(datetime.now().strftime("%Y-%m-%d %H:%M:%S"))])
 
-        def work(cancel: threading.Event) -> None:
-            drv = self._driver("receipt")
-            drv.open()
-            drv.print_lines([ReceiptLine("打印测试 TEST PRINT", align="center", bold=True),
-                             ReceiptLine(datetime.now().strftime("%Y-%m-%d %H:%M:%S"))])
-        self._run(work, timeout=30)
+    def submit_test_print(self, on_done: Callable[[Any], None] | None = None,
+                          on_error: Callable[[Any], None] | None = None) -> Job:
+        """Non-blocking: queue a test page; callbacks go through the worker's dispatch."""
+        return self.manager.worker.submit(self._test_print, on_done=on_done, on_error=on_error)
+
+    def test_print(self) -> None:
+        self.submit_test_print().wait(30)
