@@ -34,6 +34,7 @@ from teller.forms.background import Background
 from teller.forms.field_widgets import DeviceHooks
 from teller.forms.i18n import install_language
 from teller.forms.main_window import MainWindow
+from teller.forms.recovery import check_recovery
 from teller.forms.settings_dialog import SettingsDialog
 from teller.forms.settings_store import Settings, load_settings, save_settings
 from teller.forms.signon import SignOnDialog
@@ -226,6 +227,8 @@ class TellerApp:
             panel.refresh()
         self.window = win
         win.show()
+        # In-doubt steps and interrupted runs are offered right after sign-on.
+        check_recovery(session, self.ops, win, win.open_run)
 
     def sign_off(self) -> None:
         win = self.window

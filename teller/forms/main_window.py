@@ -206,6 +206,15 @@ class MainWindow(QMainWindow):
         self.wizard.start(code)
         return True
 
+    def open_run(self, run: Any) -> bool:
+        """Open the wizard on an interrupted run restored from the terminal store."""
+        if self.in_flow():
+            return False
+        self.code_message.clear()
+        self.stack.setCurrentWidget(self.wizard)
+        self.wizard.open_run(run)
+        return True
+
     def _menu_activated(self, item: QTreeWidgetItem) -> None:
         code = item.data(0, Qt.UserRole)
         if code:

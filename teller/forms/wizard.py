@@ -2,6 +2,7 @@
 
     host = WizardHost(session, ops, hooks, parent)
     host.start("10020")          # background: session.start -> first page
+    host.open_run(run)           # a run restored by session.restore (resume)
     host.finished(outcome|None)  # signal: None = left without posting
     host.posted(outcome)         # signal: a step posted (journal, vouchers)
 
@@ -102,6 +103,11 @@ class WizardHost(QWidget):
         self.run, self.outcome, self.context = None, None, {}
         self.heading.setText(self.tr("正在打开交易 {0}……").format(code))
         self.ops.run(self.session.start, code, on_done=self._started, on_error=self._fault)
+
+    def open_run(self, run: Any) -> None:
+        """Show a run restored from the terminal store (a resumed, interrupted flow)."""
+        self.run, self.outcome, self.context = run, None, {}
+        self.render()
 
     def _started(self, result: tuple[Any, list]) -> None:
         run, problems = result
