@@ -53,9 +53,12 @@ def make_engine(url: str, *, pool_size: int = 5, echo: bool = False,
         path = url.split("///", 1)[1] if "///" in url else ""
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, echo=echo, connect_args={"timeout": 30, **(connect_args or {})})
+        engine = create_engine(url, echo=echo,
+                               connect_args={"timeout": 30, **(connect_args or {})})
         _configure_sqlite(engine)
         return engine
+    # Pre-ping costs a round trip per checkout but spares plain reads (which do
+    # not go through the retry wrapper) a dead connection after a failover.
     return create_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size,
                          pool_pre_ping=True, connect_args=dict(connect_args or {}))
 
@@ -90,19 +93,29 @@ def sqlstate_of(exc: BaseException) -> str | None:
     return getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
 
 
+def is_connection_failure(exc: DBAPIError) -> bool:
+    """The link to the server broke (killed backend, network, a pipeline left
+    half-sent): the connection is unusable, but a retry by key is safe."""
+    if exc.connection_invalidated:
+        return True
+    orig = exc.orig
+    state = getattr(orig, "sqlstate", "absent")
+    if isinstance(exc, OperationalError) and state is None:
+        return True  # psycopg: an error raised by the client library, not the server
+    if isinstance(state, str) and (state.startswith("08") or state in ("57P01", "57P02")):
+        return True  # connection exception / admin shutdown / crash shutdown
+    text = str(orig).lower()
+    return any(s in text for s in ("server closed the connection", "terminating connection",
+                                   "connection lost", "consuming input failed",
+                                   "connection is closed", "sending query failed"))
+
+
 def is_retryable(exc: BaseException) -> bool:
     if not isinstance(exc, DBAPIError):
         return False
-    if sqlstate_of(exc) in RETRYABLE_SQLSTATES:
+    if sqlstate_of(exc) in RETRYABLE_SQLSTATES or is_connection_failure(exc):
         return True
-    if exc.connection_invalidated:
-        return True  # backend killed or network cut: safe to retry by key
-    if isinstance(exc, OperationalError):
-        text = str(exc.orig).lower()
-        return any(s in text for s in ("database is locked", "server closed the connection",
-                                       "terminating connection", "connection lost",
-                                       "consuming input failed", "connection is closed"))
-    return False
+    return isinstance(exc, OperationalError) and "database is locked" in str(exc.orig).lower()
 
 
 def run_in_transaction(engine: Engine, fn: Callable[[Connection], T], *,
@@ -111,21 +124,27 @@ def run_in_transaction(engine: Engine, fn: Callable[[Connection], T], *,
     """Run ``fn(conn)`` in one transaction, retrying transient failures.
 
     Business refusals raised by ``fn`` roll back and propagate at once; only
-    transient database faults are retried.
+    transient database faults are retried. A connection that failed is
+    invalidated so the pool never hands it out again.
     """
     last: BaseException | None = None
     for attempt in range(attempts):
+        conn = engine.connect()
         try:
-            with engine.begin() as conn:
+            with conn.begin():
                 return fn(conn)
         except DBAPIError as exc:
             if not is_retryable(exc):
                 raise
+            if is_connection_failure(exc) and not conn.invalidated:
+                conn.invalidate()
             last = exc
             delay = min(max_delay, base_delay * (2 ** attempt))
             delay = random.uniform(delay / 2, delay)  # full jitter on the upper half
             log.info("retrying core transaction after %s (attempt %d)", sqlstate_of(exc)
                      or type(exc.orig).__name__, attempt + 1)
             time.sleep(delay)
+        finally:
+            conn.close()
     assert last is not None
     raise CoreUnavailable(str(last.orig) if isinstance(last, DBAPIError) else str(last)) from last
