@@ -34,7 +34,7 @@ import json
 from collections import defaultdict
 from typing import Callable
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import and_, case, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -177,17 +177,22 @@ class PostingEngine:
 
     # -- inside the transaction ------------------------------------------
     def _post_in(self, conn: Connection, req: EntryRequest, digest: str) -> PostedEntry:
-        existing = conn.execute(
-            select(entries_t).where(entries_t.c.idempotency_key == req.key)).first()
-        if existing is not None:
+        # One round trip answers both "was this key posted?" and "is the branch
+        # open, on which business date?" — the common case is a new key.
+        existing_id = (select(entries_t.c.id).where(entries_t.c.idempotency_key == req.key)
+                       .scalar_subquery())
+        branch = conn.execute(select(branches_t.c.business_date, branches_t.c.status,
+                                     existing_id.label("existing_id"))
+                              .where(branches_t.c.code == req.branch)).first()
+        if branch is not None and branch.existing_id is not None:
+            existing = conn.execute(select(entries_t).where(
+                entries_t.c.id == branch.existing_id)).one()
             if existing.request_digest != digest:
                 raise PostingRefused("key_reused", "同一交易编号已用于另一笔交易",
                                      "This idempotency key was used for a different request")
             return self._result(conn, existing, replayed=True)
 
         subjects = self._subject_map(conn)
-        branch = conn.execute(select(branches_t.c.business_date, branches_t.c.status)
-                              .where(branches_t.c.code == req.branch)).first()
         if branch is None:
             raise PostingRefused("no_branch", "网点不存在", "No such branch")
         if branch.status != "open":
@@ -200,8 +205,7 @@ class PostingEngine:
             self._check_authorization(conn, req)
 
         head = self._lock_head(conn, req.teller, bdate)
-        accounts = self._lock_accounts(conn, req)
-        controls = self._active_controls(conn, list(accounts), bdate)
+        accounts, controls = self._lock_accounts(conn, req, bdate)
 
         self._check_balanced(req, accounts, subjects)
         balances = {n: int(a.balance) for n, a in accounts.items()}
@@ -232,10 +236,10 @@ class PostingEngine:
         entry_id = conn.execute(insert(entries_t).values(**entry)
                                 .returning(entries_t.c.id)).scalar_one()
         conn.execute(insert(postings_t), [dict(r, entry_id=entry_id) for r in leg_rows])
-        for number in sorted(balances):
-            if balances[number] != int(accounts[number].balance):
-                conn.execute(update(accounts_t).where(accounts_t.c.number == number)
-                             .values(balance=balances[number]))
+        changed = {n: b for n, b in balances.items() if b != int(accounts[n].balance)}
+        if changed:  # one statement for all legs' accounts (already locked above)
+            conn.execute(update(accounts_t).where(accounts_t.c.number.in_(sorted(changed)))
+                         .values(balance=case(changed, value=accounts_t.c.number)))
         conn.execute(update(heads_t).where(heads_t.c.teller_code == req.teller).values(
             business_date=bdate, last_sequence=seq, last_entry_id=entry_id,
             last_hash=entry["entry_hash"]))
@@ -274,30 +278,31 @@ class PostingEngine:
             return {"business_date": bdate, "last_sequence": 0, "last_hash": GENESIS_HASH}
         return dict(row._mapping)
 
-    def _lock_accounts(self, conn: Connection, req: EntryRequest) -> dict:
+    def _lock_accounts(self, conn: Connection, req: EntryRequest,
+                       bdate: dt.date) -> tuple[dict, dict[str, tuple]]:
+        """Lock the entry's accounts (ascending number) and read their active
+        controls in the same statement: most accounts have none, and a second
+        query per posting would be a wasted round trip."""
         numbers = sorted({leg.account for leg in req.legs})
-        rows = conn.execute(select(accounts_t).where(accounts_t.c.number.in_(numbers))
-                            .order_by(accounts_t.c.number).with_for_update()).all()
-        found = {r.number: r for r in rows}
+        active = and_(controls_t.c.account_number == accounts_t.c.number,
+                      controls_t.c.status == "active", controls_t.c.starts_on <= bdate,
+                      or_(controls_t.c.expires_on.is_(None), controls_t.c.expires_on >= bdate))
+        rows = conn.execute(
+            select(accounts_t, controls_t.c.kind.label("control_kind"),
+                   controls_t.c.amount.label("control_amount"))
+            .outerjoin(controls_t, active).where(accounts_t.c.number.in_(numbers))
+            .order_by(accounts_t.c.number).with_for_update(of=accounts_t)).all()
+        found: dict = {}
+        controls: dict[str, list] = defaultdict(list)
+        for r in rows:
+            found[r.number] = r
+            if r.control_kind is not None:
+                controls[r.number].append((r.control_kind, int(r.control_amount)))
         for n in numbers:
             if n not in found:
                 raise PostingRefused("no_account", f"账户 {n} 不存在",
                                      f"Account {n} does not exist", account=n)
-        return found
-
-    def _active_controls(self, conn: Connection, numbers: list[str],
-                         bdate: dt.date) -> dict[str, tuple]:
-        rows = conn.execute(select(controls_t.c.account_number, controls_t.c.kind,
-                                   controls_t.c.amount)
-                            .where(controls_t.c.account_number.in_(numbers),
-                                   controls_t.c.status == "active",
-                                   controls_t.c.starts_on <= bdate,
-                                   or_(controls_t.c.expires_on.is_(None),
-                                       controls_t.c.expires_on >= bdate))).all()
-        out: dict[str, list] = defaultdict(list)
-        for r in rows:
-            out[r.account_number].append((r.kind, int(r.amount)))
-        return {k: tuple(v) for k, v in out.items()}
+        return found, {k: tuple(v) for k, v in controls.items()}
 
     @staticmethod
     def _check_balanced(req: EntryRequest, accounts: dict, subjects: dict) -> None:
