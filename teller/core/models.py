@@ -20,6 +20,7 @@ from sqlalchemy import (
     BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text,
     UniqueConstraint, CheckConstraint,
 )
+from sqlalchemy.sql.expression import false as sa_false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -144,6 +145,10 @@ class Account(Base):
     overdraft_limit: Mapped[int | None] = mapped_column(BigInteger, nullable=True, default=0)
     opened_on: Mapped[dt.date] = mapped_column(Date)
     closed_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    # Customer password (交易密码): only the verifier's value, never the PIN.
+    pin_verification_value: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    pin_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    pin_locked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     __table_args__ = (
         CheckConstraint("status in ('normal','dormant','off_book','settled','closed')",
                         name="ck_accounts_status"),
