@@ -88,3 +88,23 @@ def core(core_url):
     demo = create_demo(engine, scrypt_n=FAST_SCRYPT)
     yield Core(core_url, engine, demo)
     engine.dispose()
+
+
+@pytest.fixture
+def terminal(core, tmp_path):
+    """A headless terminal T01 on the demo core; receipts land in ``.printed``."""
+    from teller.api import Terminal
+    printed = []
+    t = Terminal.open(core.url, tmp_path / "t01.sqlite", terminal_code="T01",
+                      printer=printed.append, scrypt_n=FAST_SCRYPT)
+    t.printed = printed
+    yield t
+    t.close()
+
+
+@pytest.fixture
+def session(terminal):
+    """Teller T001 signed on at ``terminal``."""
+    signed = terminal.sign_on("T001", "demo123")
+    assert signed.ok, signed.message
+    return signed.session

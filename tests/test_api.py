@@ -8,31 +8,13 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from teller.api import Authorizer, Terminal
+from teller.api import Authorizer
 from teller.core import models as m
 from teller.core.db import reader, run_in_transaction
 from teller.core.integrity import check_books
-from tests.conftest import FAST_SCRYPT
 
 pytestmark = pytest.mark.postgres
 PW = "demo123"
-
-
-@pytest.fixture
-def terminal(core, tmp_path):
-    printed = []
-    t = Terminal.open(core.url, tmp_path / "t01.sqlite", terminal_code="T01",
-                      printer=printed.append, scrypt_n=FAST_SCRYPT)
-    t.printed = printed
-    yield t
-    t.close()
-
-
-@pytest.fixture
-def session(terminal):
-    signed = terminal.sign_on("T001", PW)
-    assert signed.ok, signed.message
-    return signed.session
 
 
 def entry_count(core) -> int:

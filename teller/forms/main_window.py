@@ -15,7 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QDockWidget, QFormLayout, QHBoxLayout,
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QDockWidget, QFormLayout,
                                QLabel, QLineEdit, QMainWindow, QMessageBox, QSizePolicy,
                                QStackedWidget,
                                QToolBar, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)

@@ -3,21 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from teller.api import Terminal
+
 from teller.forms.background import Background
-from tests.conftest import FAST_SCRYPT
 
 PW = "demo123"
-
-
-@pytest.fixture
-def terminal(core, tmp_path):
-    printed = []
-    t = Terminal.open(core.url, tmp_path / "t01.sqlite", terminal_code="T01",
-                      printer=printed.append, scrypt_n=FAST_SCRYPT)
-    t.printed = printed
-    yield t
-    t.close()
 
 
 @pytest.fixture
@@ -25,13 +14,6 @@ def ops(qtbot):
     background = Background()
     yield background
     background.wait_idle()
-
-
-@pytest.fixture
-def session(terminal):
-    signed = terminal.sign_on("T001", PW)
-    assert signed.ok, signed.message
-    return signed.session
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 the journal view; the English translation."""
 from __future__ import annotations
 
-import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
