@@ -59,6 +59,24 @@ def core_url(backend, request, tmp_path):
     return f"sqlite:///{tmp_path / 'core.sqlite'}"
 
 
+def float_account(engine, *, overdraft_limit: int | None = None) -> str:
+    """A debit-natured internal account (6411) that is NOT cash: the counter leg
+    of tests about the posting engine's own mechanics. Cash legs (teller boxes,
+    the vault) need counts by denomination — tests/core/test_cashbox.py."""
+    from teller.core.db import reader, run_in_transaction
+    from teller.core.ledger import internal_account, open_account
+    from teller.core.models import Branch
+    with reader(engine) as conn:
+        found = internal_account(conn, "0101", "engine_float")
+    if found:
+        return found
+    return run_in_transaction(engine, lambda conn: open_account(
+        conn, branch="0101", subject="6411", title="测试过渡户", kind="engine_float",
+        opened_on=conn.execute(sa.select(Branch.business_date)
+                               .where(Branch.code == "0101")).scalar_one(),
+        overdraft_limit=overdraft_limit))
+
+
 @dataclass
 class Core:
     url: str
@@ -108,3 +126,22 @@ def session(terminal):
     signed = terminal.sign_on("T001", "demo123")
     assert signed.ok, signed.message
     return signed.session
+
+
+@pytest.fixture(scope="session")
+def pinpad():
+    """The shipped PIN pad emulator on an ephemeral TCP port, driven by the real
+    driver with the demo working key loaded: ``(PinPad, PinPadEmulator)``."""
+    from teller.devices.emulators.pinpad import DEMO_MASTER_KEY, DEMO_WORKING_KEY, PinPadEmulator
+    from teller.devices.pinpad import PinPad
+    from teller.devices.transports.serial import SerialTransport
+    from teller.domain.pin import encrypt_working_key, key_check_value
+    emulator = PinPadEmulator()
+    port = emulator.serve_tcp("127.0.0.1", 0)
+    pad = PinPad(SerialTransport(f"socket://127.0.0.1:{port}"))
+    pad.open()
+    pad.load_working_key(0, encrypt_working_key(DEMO_MASTER_KEY, DEMO_WORKING_KEY),
+                         key_check_value(DEMO_WORKING_KEY))
+    yield pad, emulator
+    pad.close()
+    emulator.close()

@@ -17,12 +17,13 @@ from __future__ import annotations
 import logging
 import random
 import time
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Callable, TypeVar
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -57,10 +58,35 @@ def make_engine(url: str, *, pool_size: int = 5, echo: bool = False,
                                connect_args={"timeout": 30, **(connect_args or {})})
         _configure_sqlite(engine)
         return engine
-    # Pre-ping costs a round trip per checkout but spares plain reads (which do
-    # not go through the retry wrapper) a dead connection after a failover.
-    return create_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size,
-                         pool_pre_ping=True, connect_args=dict(connect_args or {}))
+    engine = create_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size,
+                           connect_args=dict(connect_args or {}))
+    _configure_pre_ping(engine)
+    return engine
+
+
+# Set while run_in_transaction checks a connection out (see _configure_pre_ping).
+_retrying_checkout: ContextVar[bool] = ContextVar("_retrying_checkout", default=False)
+
+
+def _configure_pre_ping(engine: Engine) -> None:
+    """Ping a connection when it leaves the pool — except for the retry wrapper.
+
+    The ping costs a round trip per checkout; it spares plain reads (which do
+    not go through the retry wrapper) a dead connection after a failover. The
+    wrapper needs no ping: a dead connection fails its first statement, is
+    invalidated and the work goes round again — and a posting is one round
+    trip on PostgreSQL, so the ping would double it. (SQLAlchemy's
+    ``pool_pre_ping`` cannot tell the two callers apart; this is its
+    documented checkout-event form.)
+    """
+    @event.listens_for(engine.pool, "checkout")
+    def _ping(dbapi_conn, _record, _proxy):  # noqa: ANN001 - DBAPI types
+        if _retrying_checkout.get():
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as exc:  # noqa: BLE001 - any failure means "reconnect"
+            raise DisconnectionError(str(exc)) from exc
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -129,7 +155,11 @@ def run_in_transaction(engine: Engine, fn: Callable[[Connection], T], *,
     """
     last: BaseException | None = None
     for attempt in range(attempts):
-        conn = engine.connect()
+        token = _retrying_checkout.set(True)
+        try:
+            conn = engine.connect()
+        finally:
+            _retrying_checkout.reset(token)
         try:
             with conn.begin():
                 return fn(conn)

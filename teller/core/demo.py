@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
 
 from teller.core import models as m
@@ -96,6 +96,7 @@ def create_demo(engine: Engine, *, business_date: dt.date | None = None,
             conn.execute(insert(m.Product.__table__).values(
                 code=code, name=name, kind=kind, subject_code=subject,
                 annual_rate_micro=rate, term_months=term, minimum_fen=minimum))
+        add_time_deposit_products(conn)
         acct = lambda **kw: open_account(conn, branch=BRANCH, opened_on=bdate, **kw)  # noqa
         acct(subject="1001", title="网点金库现金", kind="vault")
         for code, name, role, _ in USERS:
@@ -120,28 +121,137 @@ def create_demo(engine: Engine, *, business_date: dt.date | None = None,
 
     run_in_transaction(engine, setup)
     _fund(engine, created)
+    create_demo_vouchers(engine)
+    _cash_setup(engine)
+    run_in_transaction(engine, lambda conn: add_loss_fees(conn, BRANCH, bdate))
     return DemoSummary(BRANCH, bdate, tuple(u[0] for u in USERS), tuple(created))
 
 
 def _fund(engine: Engine, customers: list[tuple[str, str, str]]) -> None:
+    """Fund the vault, the boxes (kept in the vault until drawn) and the
+    customers by cash entries with their counts, so every box's notes agree
+    with its GL 1001 balance from the start (teller.core.cashbox)."""
+    from teller.core.cashbox import active_denominations
+    from teller.core.records import CashCount
+    from teller.domain import cash as dc
     posting = PostingEngine(engine)
     with reader(engine) as conn:
         vault = internal_account(conn, BRANCH, "vault")
         clearing = internal_account(conn, BRANCH, "clearing")
         boxes = {code: internal_account(conn, BRANCH, "cash_box", code)
                  for code, _, role, _ in USERS if role == "teller"}
+        denoms = tuple(active_denominations(conn))
     seq = iter(range(1, 1000))
 
-    def post(legs):
+    def post(legs, cash):
         posting.post(EntryRequest(key=f"demo-{BRANCH}-{next(seq):04d}", branch=BRANCH,
                                   teller="ADM1", terminal="T01", txn_code="00000",
-                                  step="demo_setup",
-                                  legs=legs, reversible=False, memo="演示数据"))
+                                  step="demo_setup", legs=legs, reversible=False,
+                                  memo="演示数据", cash=cash))
 
-    post((Leg(vault, "D", 100_000_000), Leg(clearing, "C", 100_000_000)))
+    box_mix = _demo_mix(20_000_000, denoms)
+    vault_mix = dc.clean(list(_demo_mix(100_000_000 - 20_000_000 * len(boxes), denoms).items())
+                         + [(d, n * len(boxes)) for d, n in box_mix.items()])
+    post((Leg(vault, "D", 100_000_000), Leg(clearing, "C", 100_000_000)),
+         (CashCount(vault, received=dc.pairs(vault_mix)),))
     for box in boxes.values():
-        post((Leg(box, "D", 20_000_000), Leg(vault, "C", 20_000_000)))
+        post((Leg(box, "D", 20_000_000), Leg(vault, "C", 20_000_000)),
+             (CashCount(box, received=dc.pairs(box_mix)),
+              CashCount(vault, paid=dc.pairs(box_mix))))
     box = boxes["T001"]
     for (number, _, _), customer in zip(customers, CUSTOMERS):
+        notes = dc.propose(customer.balance_fen, denoms)
         post((Leg(box, "D", customer.balance_fen),
-              Leg(number, "C", customer.balance_fen, "开户存入")))
+              Leg(number, "C", customer.balance_fen, "开户存入")),
+             (CashCount(box, received=dc.pairs(notes)),))
+
+
+def create_demo_vouchers(engine: Engine) -> None:
+    """Blank voucher stock (重要空白凭证) of the demo branch: kinds, 100 of each
+    received, 10 of each issued to each teller's box — through the voucher
+    service, so the 9001 counts tie out."""
+    from teller.core.blank_vouchers import BlankVoucherService, ensure_default_kinds
+    run_in_transaction(engine, ensure_default_kinds)
+    svc = BlankVoucherService(engine, PostingEngine(engine))
+    seq = iter(range(1, 1000))
+
+    def req() -> EntryRequest:
+        return EntryRequest(key=f"demo-{BRANCH}-voucher-{next(seq):04d}", branch=BRANCH,
+                            teller="S001", terminal="T01", txn_code="00000",
+                            step="demo_setup", legs=(), reversible=False, memo="演示数据")
+    for k, kind in enumerate(("passbook", "debit_card", "deposit_slip")):
+        base = (k + 1) * 10_000_000
+        svc.receive(req(), kind=kind, first=f"{base + 1:08d}", last=f"{base + 100:08d}")
+        for t, teller in enumerate(("T001", "T002")):
+            lo = base + 1 + t * 10
+            svc.issue(req(), kind=kind, first=f"{lo:08d}", last=f"{lo + 9:08d}", to_teller=teller)
+
+
+# -- time deposits (issue 5B) ----------------------------------------------------
+TIME_PRODUCTS = (  # the terms PRODUCTS lacks; same columns as PRODUCTS
+    ("P-T60", "整存整取五年", "personal_time", "2018", 18000, 60, 5000),
+)
+
+
+def add_time_deposit_products(conn) -> None:
+    """整存整取 products for every offered term (3/6 months, 1/2/3/5 years)."""
+    have = set(conn.execute(select(m.Product.code)).scalars())
+    for code, name, kind, subject, rate, term, minimum in TIME_PRODUCTS:
+        if code not in have:
+            conn.execute(insert(m.Product.__table__).values(
+                code=code, name=name, kind=kind, subject_code=subject,
+                annual_rate_micro=rate, term_months=term, minimum_fen=minimum))
+
+
+# -- cash by denomination (issue 7, teller.core.cashbox) ------------------------
+def _demo_mix(amount: int, denominations: tuple[int, ...]) -> dict[int, int]:
+    """A plausible make-up of ``amount``: some small notes and coins, the rest
+    in the largest notes (demo data only)."""
+    from teller.domain import cash as dc
+    base = {5000: amount * 10 // 100 // 5000, 2000: amount * 5 // 100 // 2000,
+            1000: amount * 3 // 100 // 1000, 500: amount * 2 // 100 // 500,
+            100: amount // 100 // 100, 50: 200, 10: 500, 5: 100, 2: 100, 1: 200}
+    if dc.total(base) > amount:
+        base = {}
+    rest = dc.propose(amount - dc.total(base), denominations)
+    assert rest is not None
+    return dc.clean(list(base.items()) + list(rest.items()))
+
+
+BOX_LIMIT_FEN = 50_000_000
+
+
+def _cash_setup(engine: Engine) -> None:
+    """The accounts the cash workflow posts to, and the boxes' limits (the
+    boxes are in the vault: tellers draw them at sign-on; their notes came with
+    the funding entries, see :func:`_fund`)."""
+    from teller.core import models_cash as mc
+
+    def work(conn):
+        bdate = conn.execute(select(m.Branch.business_date)
+                             .where(m.Branch.code == BRANCH)).scalar_one()
+        acct = lambda **kw: open_account(conn, branch=BRANCH, opened_on=bdate,  # noqa: E731
+                                         overdraft_limit=None, **kw)
+        acct(subject="2241", title="现金在途", kind="cash_in_transit")
+        acct(subject="6301", title="营业外收入（长款）", kind="over_short_income")
+        acct(subject="6711", title="营业外支出（短款）", kind="over_short_expense")
+        # 尾箱限额 500,000.00: above it the teller hands cash in
+        conn.execute(update(mc.CashBox.__table__).where(mc.CashBox.kind == "teller")
+                     .values(limit_fen=BOX_LIMIT_FEN))
+    run_in_transaction(engine, work)
+
+
+#: 挂失手续费 the demo bank charges (fen): written and voucher+password reports
+#: print a fee voucher in CBUS §4.1.2; oral and password-only reports do not.
+DEMO_LOSS_FEES = {"written": 1000, "voucher_password": 1000}
+
+
+def add_loss_fees(conn, branch: str, opened_on: dt.date) -> None:
+    """Loss-report fees and the branch's fee-income account (6021 手续费及佣金收入)."""
+    from teller.core.models_loss import LossFeeRate
+    if internal_account(conn, branch, "fee_income") is None:
+        open_account(conn, branch=branch, subject="6021", title="手续费收入", kind="fee_income",
+                     opened_on=opened_on, overdraft_limit=None)
+    for kind, fee in DEMO_LOSS_FEES.items():
+        if conn.execute(select(LossFeeRate.kind).where(LossFeeRate.kind == kind)).first() is None:
+            conn.execute(insert(LossFeeRate.__table__).values(kind=kind, fee_fen=fee))

@@ -290,3 +290,12 @@ class NumberSequence(Base):
     __tablename__ = "number_sequences"
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger, default=0)
+from teller.core import models_day as _models_day  # noqa: E402,F401  (issue 7B tables)
+from teller.core import models_time  # noqa: E402,F401  (time deposits, issue 5B)
+from teller.core import models_cash  # noqa: E402,F401  (cash tables, issue 7)
+from teller.core import models_personal as _models_personal  # noqa: E402,F401  (issue 5A)
+from teller.core import models_passbook  # noqa: E402,F401  (issue 5 part C tables)
+
+
+from teller.core import models_loss  # noqa: E402,F401  (loss_incidents, loss_fee_rates)
+from teller.core import models_controls  # noqa: E402,F401  (account controls, 18090/18100/18101)

@@ -32,13 +32,18 @@ import datetime as dt
 import hashlib
 import json
 from collections import defaultdict
-from typing import Callable
+from typing import Callable, TypeVar
 
 from sqlalchemy import and_, case, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from teller.core import models as m
+from teller.core.account_controls import (
+    DEDUCTION_PURPOSES, HOLD_APPLICATION_EFFECT, apply_posting_effects, hold_application_effect,
+)
+from teller.core.cashbox import post_counts
+from teller.core.limits import enforce_limits
 from teller.core.db import reader, run_in_transaction
 from teller.core.records import (
     LEVELS, AuthGrant, EntryRequest, Leg, PostedEntry, PostedLeg, PostingRefused,
@@ -46,6 +51,11 @@ from teller.core.records import (
 )
 
 GENESIS_HASH = "0" * 64
+T = TypeVar("T")
+
+#: Hooks another core module may hand to :meth:`PostingEngine.post`.
+Guard = Callable[[Connection, EntryRequest, dict, dt.date], None]
+Record = Callable[[Connection, PostedEntry], None]
 
 accounts_t = m.Account.__table__
 controls_t = m.AccountControl.__table__
@@ -72,11 +82,40 @@ INFLOW_BLOCKS = {
     "pay_only": ("账户只付不收，不能存入", "The account is pay-only; no credits"),
     "freeze_full": ("账户已被司法冻结（不收不付），不能存入", "The account is frozen (full)"),
 }
+# Account kinds only some transactions may move (purpose 'normal'; reversals and
+# judicial/hold purposes pass): a time deposit moves only by its own opening,
+# withdrawal and rollover, so a plain transfer cannot skip its interest rules.
+KIND_TXN_CODES = {
+    "personal_time": (frozenset({"10110", "10130", "EODTD"}),
+                      "定期账户只能通过整存整取开户（10110）、支取（10130）交易记账",
+                      "A time deposit moves only by 10110 / 10130"),
+}
+# Steps that write rows beside their entry (a time account, a deposit slip, an
+# accrual reset) post only through their core service (post_in): a bare resend of
+# the stored request (in-doubt retry) would move the money without those rows.
+SERVICE_TXN_CODES = frozenset({"10110", "10130", "18410"})
+#: Balance ceilings by personal account class (fen): Ⅲ类户 at most 2,000.00 yuan.
+CLASS_BALANCE_CEILINGS = {"III": 200_000}
 STATUS_BLOCKS_ALL = {
     "closed": ("账户已销户", "The account is closed"),
     "settled": ("账户已结清", "The account is settled"),
     "off_book": ("账户已转营业外，不能交易", "The account is off-book"),
 }
+
+
+def debit_block(status: str, control_kinds, purpose: str = "normal") -> tuple[str, str, str] | None:
+    """(code, zh, en) of the status or control that stops a debit for ``purpose``,
+    or None — the same tables the posting checks, for callers that must refuse
+    before asking for anything else (a reported-lost account is refused before
+    the customer is asked for the PIN). Example: ``debit_block("normal",
+    {"loss_report"})`` → ``("control_loss_report", "账户已挂失，不能支取或转出", ...)``."""
+    if status in STATUS_BLOCKS_ALL:
+        return (f"status_{status}", *STATUS_BLOCKS_ALL[status])
+    for kind in sorted(set(control_kinds) & OUTFLOW_BLOCKS.keys()):
+        zh, en, allowed = OUTFLOW_BLOCKS[kind]
+        if purpose not in allowed:
+            return f"control_{kind}", zh, en
+    return None
 
 
 def entry_digest(req: EntryRequest) -> str:
@@ -87,6 +126,8 @@ def entry_digest(req: EntryRequest) -> str:
         "reverses": req.reverses_entry_id,
         "legs": [[leg.account, leg.direction, leg.amount] for leg in req.legs],
     }
+    if req.effect:  # only then, so the digests of plain entries stay what they were
+        body["effect"] = [req.effect, req.effect_args]
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
@@ -109,10 +150,34 @@ def entry_hash(prev_hash: str, entry: dict, legs: list[dict]) -> str:
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
+#: Core actions a request may carry (``EntryRequest.effect``): name -> apply.
+#: ``apply(conn, req, args, business_date)`` runs inside the posting transaction
+#: after the teller's journal head is locked and before the legs' accounts are
+#: (so it may create an account a leg then credits); it raises PostingRefused to
+#: refuse, and may return ``finish(entry_id)``, called once the entry exists.
+EFFECTS: dict[str, Callable] = {}
+#: ``hook(conn, original_entry_id, business_date)`` run inside every reversal's
+#: transaction after its legs are applied — undoes what an effect did (or raises
+#: PostingRefused when it can no longer be undone).
+REVERSAL_HOOKS: list[Callable] = []
+
+
+def register_effect(name: str, apply: Callable) -> None:
+    EFFECTS[name] = apply
+
+
+def register_reversal_hook(hook: Callable) -> None:
+    if hook not in REVERSAL_HOOKS:
+        REVERSAL_HOOKS.append(hook)
+
+
+register_effect(HOLD_APPLICATION_EFFECT, hold_application_effect)  # 18091
+
+
 def _validate_shape(req: EntryRequest) -> None:
     if not req.key or len(req.key) > 64:
         raise PostingRefused("bad_key", "交易幂等键无效", "Invalid idempotency key")
-    if not req.legs and req.reverses_entry_id is None:
+    if not req.legs and req.reverses_entry_id is None and not req.effect:
         raise PostingRefused("empty", "分录没有借贷记录", "The entry has no legs")
     for leg in req.legs:
         if leg.direction not in ("D", "C"):
@@ -128,19 +193,52 @@ def _validate_shape(req: EntryRequest) -> None:
 class PostingEngine:
     """Posts entries to the core database. Thread-safe; share one per engine."""
 
-    def __init__(self, engine: Engine, *, clock: Callable[[], dt.datetime] = dt.datetime.now):
+    def __init__(self, engine: Engine, *, clock: Callable[[], dt.datetime] = dt.datetime.now,
+                 server_side: bool = True):
+        # The modules that register core actions and reversal hooks must be loaded
+        # wherever an engine posts, or a reversal could miss an undo.
+        import teller.core.personal  # noqa: F401  (registers account.* / customer.*)
         self.engine = engine
         self.clock = clock
         self._subjects: dict[str, tuple[str, bool]] | None = None
+        # On PostgreSQL the same transaction runs as one server-side function
+        # call (posting_pg.py); this module stays the reference and SQLite's path.
+        self._post_step = self._post_in
+        if server_side and engine.dialect.name == "postgresql":
+            from teller.core.posting_pg import PgPoster
+            self._post_step = PgPoster(self).post_in
 
     # -- public -----------------------------------------------------------
-    def post(self, req: EntryRequest) -> PostedEntry:
-        """Post ``req`` once. Raises :class:`PostingRefused` when a rule says no."""
+    def post(self, req: EntryRequest, *, guard: Guard | None = None,
+             record: Record | None = None,
+             within: Callable[[Connection, PostedEntry], None] | None = None) -> PostedEntry:
+        """Post ``req`` once. Raises :class:`PostingRefused` when a rule says no.
+
+        ``guard(conn, req, accounts, business_date)`` runs inside the transaction
+        once the accounts are locked (rules of other core modules: class II/III
+        limits, large-cash data capture …) and may raise ``PostingRefused``;
+        ``record(conn, posted)`` and ``within(conn, posted)`` write rows that belong
+        to the new entry in the same transaction (e.g. the cash box's denomination
+        counts, teller.core.cashbox). None of them runs when the key was already
+        posted; if one raises, nothing is posted."""
         _validate_shape(req)
         digest = entry_digest(req)
+
+        def work(c: Connection) -> PostedEntry:
+            # Work that must share the entry's transaction keeps to the Python
+            # path; a plain posting may be one server-side call (posting_pg).
+            # Which requests the function may post is decided in one place,
+            # posting_pg.python_only_reason (cash, reversals, effects …).
+            if within is None and guard is None and record is None:
+                posted = self._post_step(c, req, digest)
+            else:
+                posted = self._post_in(c, req, digest, guard, record)
+            if within is not None and not posted.replayed:
+                within(c, posted)
+            return posted
         for _ in range(5):
             try:
-                return run_in_transaction(self.engine, lambda c: self._post_in(c, req, digest))
+                return run_in_transaction(self.engine, work)
             except IntegrityError as exc:
                 # A concurrent attempt with the same key (or the same reversal)
                 # won the race; the next round finds its result.
@@ -149,9 +247,15 @@ class PostingEngine:
                 last = exc
         raise last
 
+    def find_in(self, conn: Connection, key: str) -> PostedEntry | None:
+        """Like :meth:`find`, inside the caller's transaction."""
+        row = conn.execute(select(entries_t).where(entries_t.c.idempotency_key == key)).first()
+        return self._result(conn, row, replayed=True) if row else None
+
     def reverse(self, entry_id: int, *, key: str, teller: str, terminal: str,
                 authorization: AuthGrant | None, required_level: str | None = "A",
-                txn_code: str = "08210", memo: str = "") -> PostedEntry:
+                txn_code: str = "08210", memo: str = "",
+                within: Callable[[Connection, PostedEntry], None] | None = None) -> PostedEntry:
         """Post the compensating entry (冲正) of ``entry_id``: same legs, sides swapped."""
         with reader(self.engine) as conn:
             original = conn.execute(select(entries_t).where(entries_t.c.id == entry_id)).first()
@@ -167,7 +271,30 @@ class PostingEngine:
             memo=memo or "冲正 " + format_journal_number(
                 original.business_date, original.teller_code, original.journal_sequence),
             reversible=False, required_level=required_level, authorization=authorization,
-            reverses_entry_id=entry_id))
+            reverses_entry_id=entry_id), within=within)
+
+    def post_in(self, conn: Connection, req: EntryRequest) -> PostedEntry:
+        """Post ``req`` inside the caller's transaction ``conn``.
+
+        For a step that writes its own rows beside the entry (a time deposit
+        opening, a new deposit slip, an accrual reset, a blank voucher used by the
+        posting that issues it), so that both commit or
+        neither. Run the caller's work through :meth:`transaction`, which retries
+        a lost key race the way :meth:`post` does."""
+        _validate_shape(req)
+        return self._post_in(conn, req, entry_digest(req), via_service=True)
+
+    def transaction(self, work: Callable[[Connection], T]) -> T:
+        """``work(conn)`` in one database transaction, retried after a lost race
+        on an idempotency key (the next round finds the winner's entry)."""
+        for _ in range(5):
+            try:
+                return run_in_transaction(self.engine, work)
+            except IntegrityError as exc:
+                if not self._is_race(exc):
+                    raise
+                last = exc
+        raise last
 
     def find(self, key: str) -> PostedEntry | None:
         """The result for ``key`` if it was posted (used to settle in-doubt steps)."""
@@ -176,7 +303,9 @@ class PostingEngine:
             return self._result(conn, row, replayed=True) if row else None
 
     # -- inside the transaction ------------------------------------------
-    def _post_in(self, conn: Connection, req: EntryRequest, digest: str) -> PostedEntry:
+    def _post_in(self, conn: Connection, req: EntryRequest, digest: str,
+                 guard: Guard | None = None, record: Record | None = None, *,
+                 via_service: bool = False) -> PostedEntry:
         # One round trip answers both "was this key posted?" and "is the branch
         # open, on which business date?" — the common case is a new key.
         existing_id = (select(entries_t.c.id).where(entries_t.c.idempotency_key == req.key)
@@ -192,6 +321,11 @@ class PostingEngine:
                                      "This idempotency key was used for a different request")
             return self._result(conn, existing, replayed=True)
 
+        if req.txn_code in SERVICE_TXN_CODES and not via_service \
+                and req.reverses_entry_id is None:
+            raise PostingRefused("needs_service", "该交易须经其核心服务记账，请重新办理该交易",
+                                 "This transaction posts only through its core service; "
+                                 "run it again")
         subjects = self._subject_map(conn)
         if branch is None:
             raise PostingRefused("no_branch", "网点不存在", "No such branch")
@@ -205,9 +339,18 @@ class PostingEngine:
             self._check_authorization(conn, req)
 
         head = self._lock_head(conn, req.teller, bdate)
+        finish = None
+        if req.effect:
+            apply = EFFECTS.get(req.effect)
+            if apply is None:
+                raise PostingRefused("unknown_effect", f"核心不支持的操作：{req.effect}",
+                                     f"Unknown core action {req.effect}")
+            finish = apply(conn, req, json.loads(req.effect_args or "{}"), bdate)
         accounts, controls = self._lock_accounts(conn, req, bdate)
 
         self._check_balanced(req, accounts, subjects)
+        if guard is not None:
+            guard(conn, req, accounts, bdate)
         balances = {n: int(a.balance) for n, a in accounts.items()}
         leg_rows = []
         for i, leg in enumerate(req.legs, start=1):
@@ -221,6 +364,10 @@ class PostingEngine:
                              "subject_code": acct.subject_code, "direction": leg.direction,
                              "amount": leg.amount, "balance_after": balances[leg.account],
                              "memo": leg.memo[:120]})
+        # --- account-controls hook (18101): transaction limits, teller.core.limits ---
+        warnings = enforce_limits(conn, req, bdate, accounts, subjects, controls,
+                                  self.clock().replace(tzinfo=None))
+        # --- end hook ---
 
         seq = head["last_sequence"] + 1 if head["business_date"] == bdate else 1
         entry = {
@@ -235,11 +382,23 @@ class PostingEngine:
         entry["entry_hash"] = entry_hash(head["last_hash"], entry, leg_rows)
         entry_id = conn.execute(insert(entries_t).values(**entry)
                                 .returning(entries_t.c.id)).scalar_one()
-        conn.execute(insert(postings_t), [dict(r, entry_id=entry_id) for r in leg_rows])
+        if leg_rows:  # an entry that is only a core action has none
+            conn.execute(insert(postings_t), [dict(r, entry_id=entry_id) for r in leg_rows])
+        # --- account-controls hook (18090/18091): deductions use up the freeze or
+        # hold named in the step, reversals give it back, teller.core.account_controls ---
+        if req.purpose in DEDUCTION_PURPOSES or req.reverses_entry_id is not None:
+            apply_posting_effects(conn, req, entry_id, bdate, accounts, subjects,
+                                  entry["created_at"])
+        # --- end hook ---
         changed = {n: b for n, b in balances.items() if b != int(accounts[n].balance)}
         if changed:  # one statement for all legs' accounts (already locked above)
             conn.execute(update(accounts_t).where(accounts_t.c.number.in_(sorted(changed)))
                          .values(balance=case(changed, value=accounts_t.c.number)))
+        if finish is not None:
+            finish(entry_id)
+        if req.reverses_entry_id is not None:
+            for hook in REVERSAL_HOOKS:
+                hook(conn, req.reverses_entry_id, bdate)
         conn.execute(update(heads_t).where(heads_t.c.teller_code == req.teller).values(
             business_date=bdate, last_sequence=seq, last_entry_id=entry_id,
             last_hash=entry["entry_hash"]))
@@ -250,12 +409,21 @@ class PostingEngine:
                 level=grant.level, reasons=json.dumps(list(grant.reasons), ensure_ascii=False),
                 outcome="granted", remark=grant.remark[:200], txn_code=req.txn_code,
                 created_at=entry["created_at"]))
-        return PostedEntry(
+        posted = PostedEntry(
             entry_id=entry_id, key=req.key, teller=req.teller, business_date=bdate,
             journal_sequence=seq, created_at=entry["created_at"], txn_code=req.txn_code,
             step=req.step, reverses_entry_id=req.reverses_entry_id,
             legs=tuple(PostedLeg(r["account_number"], r["direction"], r["amount"],
-                                 r["balance_after"]) for r in leg_rows))
+                                 r["balance_after"]) for r in leg_rows),
+            warnings=warnings)
+        # --- cash-box hook (issue 7): notes by denomination move with every entry
+        # on a teller box / the vault, reversals move them back, teller.core.cashbox ---
+        post_counts(conn, req, posted, {n: a.kind for n, a in accounts.items()},
+                    entry["created_at"])
+        # --- end hook ---
+        if record is not None:
+            record(conn, posted)
+        return posted
 
     def _subject_map(self, conn: Connection) -> dict[str, tuple[str, bool]]:
         if self._subjects is None:
@@ -284,6 +452,8 @@ class PostingEngine:
         controls in the same statement: most accounts have none, and a second
         query per posting would be a wasted round trip."""
         numbers = sorted({leg.account for leg in req.legs})
+        if not numbers:  # an entry that is only a core action (EntryRequest.effect)
+            return {}, {}
         active = and_(controls_t.c.account_number == accounts_t.c.number,
                       controls_t.c.status == "active", controls_t.c.starts_on <= bdate,
                       or_(controls_t.c.expires_on.is_(None), controls_t.c.expires_on >= bdate))
@@ -326,11 +496,23 @@ class PostingEngine:
         if acct.status in STATUS_BLOCKS_ALL:
             zh, en = STATUS_BLOCKS_ALL[acct.status]
             raise PostingRefused(f"status_{acct.status}", f"{zh}：{n}", en, account=n)
+        only = KIND_TXN_CODES.get(acct.kind)
+        if only is not None and req.txn_code not in only[0] and req.purpose == "normal" \
+                and req.reverses_entry_id is None:
+            raise PostingRefused("kind_txn", f"{only[1]}：{n}", only[2], account=n)
         kinds = {k for k, _ in controls}
         if inflow:
-            for kind in sorted(kinds & INFLOW_BLOCKS.keys()):
+            # A reversal (冲正) puts money back where it came from — e.g. a reversed
+            # judicial deduction into a fully frozen account (account-controls).
+            blocks = () if req.reverses_entry_id is not None else kinds & INFLOW_BLOCKS.keys()
+            for kind in sorted(blocks):
                 zh, en = INFLOW_BLOCKS[kind]
                 raise PostingRefused(f"control_{kind}", f"{zh}：{n}", en, account=n)
+            ceiling = CLASS_BALANCE_CEILINGS.get(getattr(acct, "account_class", None) or "")
+            if ceiling is not None and balance + amount > ceiling:
+                raise PostingRefused(
+                    "class_ceiling", f"Ⅲ类户余额不能超过 {ceiling / 100:,.2f} 元：{n}",
+                    f"A class III account may hold at most {ceiling / 100:,.2f}", account=n)
             return
         if acct.status == "dormant":
             raise PostingRefused("status_dormant", f"账户为睡眠户，请先办理激活：{n}",

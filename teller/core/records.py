@@ -27,6 +27,22 @@ class Leg:
 
 
 @dataclass(frozen=True)
+class CashCount:
+    """券别明细 of one cash account (尾箱/金库, 1001) in one entry: the pieces
+    taken in and handed out per denomination (fen). Change given back (找零) is
+    ``paid`` on a deposit, so ``received - paid`` always equals the account's
+    net cash movement in the entry."""
+
+    account: str
+    received: tuple[tuple[int, int], ...] = ()
+    paid: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def net_fen(self) -> int:
+        return sum(d * n for d, n in self.received) - sum(d * n for d, n in self.paid)
+
+
+@dataclass(frozen=True)
 class AuthGrant:
     """A supervisor's approval given on a second sign-on (授权)."""
 
@@ -60,6 +76,14 @@ class EntryRequest:
     required_level: str | None = None
     authorization: AuthGrant | None = None
     reverses_entry_id: int | None = None
+    cash: tuple[CashCount, ...] = ()  # counts of the cash legs (teller.core.cashbox)
+    cash_action: str = ""  # 'send:<user|vault>', 'confirm:<id>', 'balance', 'resolve:<id>:<how>'
+    # A named core action run inside the posting's own transaction (see
+    # ``teller.core.posting.register_effect``), with its JSON arguments: how a
+    # step that is not (only) money — opening or closing an account — commits
+    # atomically with its entry and stays exactly-once under the same key.
+    effect: str = ""
+    effect_args: str = ""
 
     def total(self, direction: str) -> int:
         return sum(leg.amount for leg in self.legs if leg.direction == direction)
@@ -93,6 +117,9 @@ class PostedEntry:
     legs: tuple[PostedLeg, ...] = field(default=())
     replayed: bool = False  # True when an earlier attempt had already posted it
     reverses_entry_id: int | None = None
+    # Prompts for the teller from rules that let the posting pass (a 'warn'
+    # transaction limit, 18101); only on the first result, not on a replay.
+    warnings: tuple[str, ...] = ()
 
     @property
     def journal_number(self) -> str:
@@ -108,12 +135,16 @@ class PostingRefused(Exception):
     """A business rule refused the posting; nothing was written.
 
     ``code`` is stable for programs; ``message`` is for the teller (zh_CN).
+    ``level`` set means the rule would pass with a supervisor's authorization of
+    that level (e.g. an account's transaction limit, 18101): the flow asks for
+    it and tries again.
     """
 
     def __init__(self, code: str, message: str, message_en: str = "", *,
-                 account: str | None = None) -> None:
+                 account: str | None = None, level: str | None = None) -> None:
         self.code = code
         self.message = message
         self.message_en = message_en or message
         self.account = account
+        self.level = level
         super().__init__(f"{code}: {message}")

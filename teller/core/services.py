@@ -18,22 +18,66 @@ SQLAlchemy.
 - ``record_refusal(...)`` — a supervisor's refusal (outcome 'refused') in the
   authorizations table
 - ``operators`` — :class:`~teller.core.operators.OperatorService`
+- ``vouchers`` — :class:`~teller.core.blank_vouchers.BlankVoucherService`
+  (重要空白凭证: receive, issue, use/use_next, void, return, stock)
+- ``time`` — :class:`~teller.core.time_deposits.TimeDepositService` (整存整取);
+  ``interest`` — :class:`~teller.core.interest_service.InterestService` (结息)
+- ``cash`` — :class:`~teller.core.cashbox.CashService` (boxes by denomination;
+  ``post``/``reverse`` go through it so cash counts are written with the entry);
+  ``teller_day`` — :class:`~teller.core.teller_day.TellerDayService` (sign-on
+  draws the box, balancing, hand-over, sign-off, ``day_end_blockers(branch)``)
+- ``post_checked(req, CounterChecks)`` and ``counter`` — PIN, class II/III limits,
+  large-cash register (:mod:`teller.core.counter_rules`); ``passbooks`` —
+  :class:`~teller.core.passbook_lines.PassbookService`; ``media`` —
+  :class:`~teller.core.media.MediaService` (card/passbook replacement);
+  ``customer_pins`` — CustomerPinService, None without a ``pin_verifier``
+- ``customer_pins`` — :class:`~teller.core.customer_pin.CustomerPinService`, or None
+  until ``use_pin_verifier(verifier)`` names the bank's PIN verifier (HSM seam)
+- ``loss`` — :class:`~teller.core.loss_follow_up.LossService` (18010/18020);
+  ``passwords`` — :class:`~teller.core.password_maintenance.PasswordMaintenance` (18030)
+- ``controls`` / ``judicial`` / ``limits`` — account controls (18100/18091),
+  judicial assistance (18090) and transaction limits (18101):
+  :mod:`teller.core.account_controls`, :mod:`teller.core.judicial`,
+  :mod:`teller.core.limits`
+- ``day_end`` — :class:`~teller.core.day_end_service.DayEndService` (日终 09900:
+  ``blockers(branch)``, ``run(branch, operator=…)`` for supervisors/administrators,
+  ``open_day(branch)``)
 """
 from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 from typing import Callable
 
 from sqlalchemy import insert, or_, select
 from sqlalchemy.engine import Engine
 
 from teller.core import models as m
+from teller.core.blank_vouchers import BlankVoucherService
+from teller.core.customer_pin import CustomerPinService
+from teller.core.account_controls import ControlService
+from teller.core.judicial import JudicialService
+from teller.core.limits import LimitService
+from teller.core.day_end_service import DayEndService
 from teller.core.db import reader, run_in_transaction
+from teller.core.cashbox import CashService
+from teller.core.counter_rules import CounterChecks, CounterRules
+from teller.core.customer_pin import CustomerPinService
 from teller.core.ledger import internal_account
+from teller.core.media import MediaService
+from teller.core.passbook_lines import DEFAULT_GEOMETRY, PassbookGeometry, PassbookService
 from teller.core.operators import OperatorService
+from teller.core.personal import PersonalServices
+from teller.core.loss_follow_up import LossService
+from teller.core.operators import OperatorService
+from teller.core.password_maintenance import PasswordMaintenance
+from teller.core.pin_verifier import PinVerifier
 from teller.core.posting import PostingEngine
+from teller.core.interest_service import InterestService
+from teller.core.time_deposits import TimeDepositService
 from teller.core.records import AuthGrant, EntryRequest, PostedEntry, format_journal_number
+from teller.core.teller_day import TellerDayService
 from teller.core.views import INTERNAL_KINDS, AccountInfo, BranchInfo, EntryDetail, JournalLine
 
 accounts_t = m.Account.__table__
@@ -52,12 +96,48 @@ def _journal_number(row) -> str:
 
 class CoreServices:
     def __init__(self, engine: Engine, *, clock: Callable[[], dt.datetime] = dt.datetime.now,
-                 scrypt_n: int | None = None) -> None:
+                 scrypt_n: int | None = None, pin_verifier: PinVerifier | None = None,
+                 passbook_geometry: PassbookGeometry = DEFAULT_GEOMETRY) -> None:
         self.engine = engine
         self.clock = clock
         self.posting = PostingEngine(engine, clock=clock)
+        self._hooks = threading.local()
         self.operators = OperatorService(engine, clock=clock,
                                          **({"scrypt_n": scrypt_n} if scrypt_n else {}))
+        self.vouchers = BlankVoucherService(engine, self.posting, clock=clock)
+        # Time deposits (整存整取) and interest (结息/试算), issue 5B.
+        self.time = TimeDepositService(engine, self.posting)
+        self.interest = InterestService(engine, self.posting)
+        self.cash = CashService(engine, self.posting, clock=clock)
+        self.teller_day = TellerDayService(engine, self.operators, clock=clock)
+        # Issue 5: customer passwords, counter rules, passbooks, media.
+        self.personal = PersonalServices(engine, pin_verifier)
+        self.customer_pins: CustomerPinService | None = None
+        self.counter = CounterRules(engine, self.posting, None)
+        self.passbooks = PassbookService(engine, passbook_geometry)
+        self.media = MediaService(engine, self.passbooks, None, None, clock=clock,
+                                  posting=self.posting)
+        if pin_verifier is not None:
+            self.use_pin_verifier(pin_verifier)
+        # Issue 6: loss reports and password maintenance.
+        self.loss = LossService(engine, self.posting, pins=lambda: self.customer_pins,
+                                clock=clock)
+        self.passwords = PasswordMaintenance(engine, pins=lambda: self.customer_pins,
+                                             clock=clock)
+        # Issue 6: account controls, judicial assistance, transaction limits.
+        self.controls = ControlService(engine, clock=clock)
+        self.judicial = JudicialService(engine, clock=clock)
+        self.limits = LimitService(engine, clock=clock)
+        # Issue 7: the branch's day end (日终) and day open, supervisors only.
+        self.day_end = DayEndService(engine, clock=clock)
+
+    def use_pin_verifier(self, verifier: PinVerifier) -> None:
+        """Name the verifier customer PIN blocks go to (the bank's HSM, or the
+        built-in zone-key verifier) — for every service that checks a PIN."""
+        self.customer_pins = CustomerPinService(self.engine, verifier)
+        self.personal.verifier = verifier
+        self.counter.pins = self.customer_pins
+        self.media.verifier, self.media.pins = verifier, self.customer_pins
 
     # -- reference data ------------------------------------------------------
     def branch(self, code: str) -> BranchInfo | None:
@@ -78,16 +158,20 @@ class CoreServices:
         return self._account_where(accounts_t.c.number == number)
 
     def account_by_medium(self, medium_number: str) -> AccountInfo | None:
-        return self._account_where(accounts_t.c.medium_number == medium_number)
+        # A closed account keeps its (voided) medium number: the live one wins.
+        return self._account_where(accounts_t.c.medium_number == medium_number,
+                                   live_first=True)
 
     def resolve_account(self, text: str) -> AccountInfo | None:
         return self.account(text) or self.account_by_medium(text)
 
-    def _account_where(self, cond) -> AccountInfo | None:
+    def _account_where(self, cond, live_first: bool = False) -> AccountInfo | None:
+        order = ((accounts_t.c.status == "closed", accounts_t.c.number) if live_first
+                 else (accounts_t.c.number,))
         with reader(self.engine) as conn:
             r = conn.execute(select(accounts_t, customers_t.c.name.label("customer_name"))
                              .outerjoin(customers_t, customers_t.c.id == accounts_t.c.customer_id)
-                             .where(cond).order_by(accounts_t.c.number)).first()
+                             .where(cond).order_by(*order)).first()
             if r is None:
                 return None
             bdate = conn.execute(select(branches_t.c.business_date)
@@ -109,22 +193,36 @@ class CoreServices:
             controls=controls)
 
     def cash_box(self, branch: str, teller: str) -> str | None:
-        with reader(self.engine) as conn:
-            return internal_account(conn, branch, "cash_box", teller)
+        """The box the teller has drawn today (签到领用), or None."""
+        return self.cash.held_box(branch, teller)
 
     # -- posting -------------------------------------------------------------
     def post(self, req: EntryRequest) -> PostedEntry:
-        return self.posting.post(req)
+        return self.cash.post(req, **getattr(self._hooks, "value", {}))
 
     def reverse(self, entry_id: int, *, key: str, teller: str, terminal: str,
                 authorization: AuthGrant | None, required_level: str | None = "A",
                 memo: str = "") -> PostedEntry:
-        return self.posting.reverse(entry_id, key=key, teller=teller, terminal=terminal,
-                                    authorization=authorization,
-                                    required_level=required_level, memo=memo)
+        return self.cash.reverse(entry_id, key=key, teller=teller, terminal=terminal,
+                                 authorization=authorization,
+                                 required_level=required_level, memo=memo)
 
     def find(self, key: str) -> PostedEntry | None:
         return self.posting.find(key)
+
+    def post_checked(self, req: EntryRequest, checks: CounterChecks) -> PostedEntry:
+        """A personal counter posting with 验密, Ⅱ/Ⅲ类户 limits and 大额现金数据采集
+        (:mod:`teller.core.counter_rules`)."""
+        return self.counter.post(req, checks, send=self._post_hooked)
+
+    def _post_hooked(self, req: EntryRequest, **hooks) -> PostedEntry:
+        # Through self.post, the one posting seam (wrapped by fault-injection
+        # tests and instrumentation), with the rule hooks riding along.
+        self._hooks.value = hooks
+        try:
+            return self.post(req)
+        finally:
+            self._hooks.value = {}
 
     # -- journal -------------------------------------------------------------
     def journal_today(self, teller: str, branch: str) -> tuple[JournalLine, ...]:

@@ -47,7 +47,8 @@ class AccountInfo:
 
 
 INTERNAL_KINDS = frozenset({"vault", "cash_box", "clearing", "suspense_over", "suspense_short",
-                            "interest_payable", "interest_expense", "internal"})
+                            "interest_payable", "interest_expense", "internal",
+                            "voucher_stock", "voucher_box", "fee_income"})
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ under the same idempotency key.
 """
 from __future__ import annotations
 
-from teller.core.records import AuthGrant, EntryRequest, Leg
+from teller.core.records import AuthGrant, CashCount, EntryRequest, Leg
 
 
 def grant_to_dict(grant: AuthGrant | None) -> dict | None:
@@ -31,7 +31,12 @@ def request_to_dict(req: EntryRequest) -> dict:
             "memo": req.memo, "purpose": req.purpose, "reversible": req.reversible,
             "offline": req.offline, "required_level": req.required_level,
             "authorization": grant_to_dict(req.authorization),
-            "reverses_entry_id": req.reverses_entry_id}
+            "reverses_entry_id": req.reverses_entry_id,
+            **({"cash": [{"account": c.account, "received": [list(x) for x in c.received],
+                          "paid": [list(x) for x in c.paid]} for c in req.cash]}
+               if req.cash else {}),
+            **({"cash_action": req.cash_action} if req.cash_action else {}),
+            **({"effect": req.effect, "effect_args": req.effect_args} if req.effect else {})}
 
 
 def request_from_dict(d: dict) -> EntryRequest:
@@ -43,4 +48,9 @@ def request_from_dict(d: dict) -> EntryRequest:
         reversible=d.get("reversible", True), offline=d.get("offline", False),
         required_level=d.get("required_level"),
         authorization=grant_from_dict(d.get("authorization")),
-        reverses_entry_id=d.get("reverses_entry_id"))
+        reverses_entry_id=d.get("reverses_entry_id"),
+        cash=tuple(CashCount(c["account"], tuple((int(a), int(b)) for a, b in c["received"]),
+                             tuple((int(a), int(b)) for a, b in c["paid"]))
+                   for c in d.get("cash", ())),
+        cash_action=d.get("cash_action", ""),
+        effect=d.get("effect", ""), effect_args=d.get("effect_args", ""))

@@ -36,6 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection, Engine
 
+from teller.core.counter_rules import CounterChecks, FundsDeclaration
 from teller.core.records import PostedEntry
 from teller.core.wire import grant_from_dict, request_from_dict
 
@@ -243,6 +244,10 @@ class LocalStore:
                                       authorization=grant_from_dict(req.get("authorization")),
                                       required_level=req.get("required_level"),
                                       memo=req.get("memo", ""))
+            elif "checked" in req:  # 10020/10030: PIN, class limits, large cash again
+                funds = req["checked"].get("funds")
+                posted = core.post_checked(request_from_dict(req), CounterChecks(
+                    funds=FundsDeclaration(*funds) if funds else None))
             else:
                 posted = core.post(request_from_dict(req))
         except PostingRefused as exc:

@@ -18,19 +18,6 @@ from teller.domain.pin import encrypt_working_key, key_check_value
 pytestmark = pytest.mark.postgres
 
 
-@pytest.fixture(scope="module")
-def pinpad():
-    emulator = PinPadEmulator()
-    port = emulator.serve_tcp("127.0.0.1", 0)
-    pad = PinPad(SerialTransport(f"socket://127.0.0.1:{port}"))
-    pad.open()
-    pad.load_working_key(0, encrypt_working_key(DEMO_MASTER_KEY, DEMO_WORKING_KEY),
-                         key_check_value(DEMO_WORKING_KEY))
-    yield pad, emulator
-    pad.close()
-    emulator.close()
-
-
 def keyed(pinpad, pan: str, pin: str):
     """The customer keys ``pin`` on the pad; the terminal gets only the block."""
     pad, emulator = pinpad

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
+from tests.conftest import float_account
 from teller.core import models as m
 from teller.core import schema
 from teller.core.db import make_engine, reader, run_in_transaction
@@ -35,6 +36,8 @@ def template(tmp_path_factory):
     schema.upgrade(url)
     engine = make_engine(url)
     create_demo(engine, scrypt_n=2**10)
+    # the counter leg: like a box it cannot go below zero, but it is not cash
+    float_account(engine, overdraft_limit=0)
     engine.dispose()
     return path
 
@@ -50,7 +53,7 @@ def make_machine(template, workdir):
             self.engine = make_engine(f"sqlite:///{path}")
             self.posting = PostingEngine(self.engine)
             with reader(self.engine) as conn:
-                self.box = internal_account(conn, "0101", "cash_box", "T001")
+                self.box = internal_account(conn, "0101", "engine_float")
                 rows = conn.execute(sa.select(m.Account.number, m.Account.balance)
                                     .where(m.Account.kind == "personal_current")
                                     .order_by(m.Account.number)).all()

@@ -8,6 +8,7 @@ import sys
 import pytest
 import sqlalchemy as sa
 
+from tests.conftest import float_account
 from teller.core.db import run_in_transaction
 from teller.core.integrity import check_books
 from teller.core.posting import PostingEngine
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.postgres
 
 
 def deposit(core, key, amount=10_000):
-    box, customer = core.account("cash_box", "T001"), core.demo.accounts[0][0]
+    box, customer = float_account(core.engine), core.demo.accounts[0][0]
     return PostingEngine(core.engine).post(EntryRequest(
         key=key, branch="0101", teller="T001", terminal="T01", txn_code="10020", step="post",
         legs=(Leg(box, "D", amount), Leg(customer, "C", amount))))

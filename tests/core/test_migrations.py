@@ -35,5 +35,5 @@ def test_downgrade_and_upgrade_round_trip(core_url):
     with engine.connect() as conn:
         subjects = conn.execute(sa.text("SELECT code FROM gl_subjects ORDER BY code")).scalars()
         assert list(subjects) == ["1001", "2002", "2012", "2013", "2017", "2018", "2231",
-                                  "2241", "3010", "6411", "9001"]
+                                  "2241", "3010", "6021", "6301", "6411", "6711", "9001"]
     engine.dispose()

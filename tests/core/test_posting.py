@@ -8,6 +8,7 @@ import itertools
 import pytest
 import sqlalchemy as sa
 
+from tests.conftest import float_account
 from teller.core import models as m
 from teller.core.db import reader, run_in_transaction
 from teller.core.integrity import check_books
@@ -31,7 +32,7 @@ def entry_count(core) -> int:
 
 @pytest.fixture
 def setup(core):
-    box = core.account("cash_box", "T001")
+    box = float_account(core.engine)  # engine mechanics; cash counts: test_cashbox
     customer = core.demo.accounts[0][0]
     return core, PostingEngine(core.engine), box, customer
 
@@ -199,8 +200,17 @@ def test_loss_report_allows_deposits_and_judicial_deduction(setup):
     add_control(core, customer, "loss_report")
     engine.post(request([Leg(box, "D", 100), Leg(customer, "C", 100)]))
     clearing = core.account("clearing")
-    engine.post(request([Leg(customer, "D", 100), Leg(clearing, "C", 100)],
-                        purpose="judicial_deduction", txn_code="18090"))
+    # A judicial deduction names its case in the step (18090, teller.core.judicial).
+    from dataclasses import replace
+    from teller.core.judicial import Authority, JudicialService, Officer
+    from teller.core.records import AuthGrant
+    case = JudicialService(core.engine).open_deduction(
+        key="ded-case", branch="0101", teller="T001", account=customer,
+        authority=Authority("court", "演示市人民法院", "N1", (Officer("李", "work_id", "F1"),)),
+        authorization=AuthGrant("S001", "B"))
+    engine.post(replace(request([Leg(customer, "D", 100), Leg(clearing, "C", 100)],
+                                purpose="judicial_deduction", txn_code="18090"),
+                        step="ded:" + case.incident_number))
 
 
 def test_holds_and_partial_freezes_reduce_the_available_balance(setup):

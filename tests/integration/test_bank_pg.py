@@ -7,8 +7,9 @@ shortens it.  While 16 worker threads (one teller each, one shared
 * two readers sum the 20 balances in one statement — the sum never moves and
   no balance goes below zero (overdraft limit 0);
 * a killer terminates every worker backend about twice a second;
-* ~2 % of journal-entry INSERTs are replaced by a statement that raises a real
-  SQLSTATE 40001, so the retry wrapper has to go round again;
+* ~2 % of journal-entry INSERTs raise a real SQLSTATE 40001 (a trigger in the
+  server, since ``teller_post()`` inserts there; a client hook replaces the
+  statement when the Python engine posts), so the retry wrapper goes round again;
 * some requests time out on the client and are re-sent with the same key,
   concurrently with the first attempt, and once more afterwards: the repeat
   must come back ``replayed=True`` with the same entry id.
@@ -128,6 +129,24 @@ def test_bank_survives_kills_serialization_failures_and_retries(pg_url):
             stats.add("injected_40001")
             return INJECT_SQL, None
         return statement, parameters
+
+    # On PostgreSQL the entry is written inside teller_post(), where no client
+    # hook sees the INSERT: there a trigger raises the real 40001 instead and
+    # counts it in a sequence (sequences survive the rollback).
+    with admin.begin() as conn:
+        conn.exec_driver_sql("CREATE SEQUENCE injected_40001")
+        conn.exec_driver_sql(f"""
+            CREATE FUNCTION inject_40001() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF random() < {INJECT_RATE} THEN
+                    PERFORM nextval('injected_40001');
+                    RAISE EXCEPTION 'injected' USING ERRCODE = '40001';
+                END IF;
+                RETURN NEW;
+            END $$""")
+        conn.exec_driver_sql("CREATE TRIGGER inject_40001 BEFORE INSERT ON journal_entries "
+                             "FOR EACH ROW WHEN (NEW.teller_code LIKE 'W%%') "
+                             "EXECUTE FUNCTION inject_40001()")
 
     handler = RetryLog(stats)
     db_log = logging.getLogger("teller.core.db")
@@ -279,6 +298,9 @@ def test_bank_survives_kills_serialization_failures_and_retries(pg_url):
             "SELECT idempotency_key, id FROM journal_entries WHERE teller_code LIKE 'W%'")).all())
         n_entries = conn.execute(sa.text(
             "SELECT COUNT(*) FROM journal_entries WHERE teller_code LIKE 'W%'")).scalar_one()
+        injected = conn.execute(sa.text("SELECT CASE WHEN is_called THEN last_value ELSE 0 END "
+                                        "FROM injected_40001")).scalar_one()
+    stats.add("injected_40001", injected)
     workers_engine.dispose()
     admin.dispose()
 
