@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Callable
 
-from teller.core.records import PostingRefused
+from teller.core.records import CashCount, PostingRefused
 from teller.core.views import AccountInfo
+from teller.domain import cash as dc
 from teller.domain.money import Money
 from teller.domain.problems import Problem
 from teller.transactions.context import Services, StepContext
@@ -82,15 +83,123 @@ def holder_summary(name: str) -> Callable[[FlowState, Services], tuple]:
 
 
 def cash_page_rules(state: FlowState, services: Services) -> list[Problem]:
-    problems = []
-    amount, notes = state["amount"], state["notes"]
-    if notes is not None and amount is not None and notes.total_fen != amount.fen:
-        problems.append(Problem("notes", f"券别合计 {Money(notes.total_fen).format()} 与金额不符",
-                                "The note count does not add up to the amount"))
+    amount = state["amount"]
+    problems = cash_note_problems(state, services, amount.fen if amount is not None else None)
     if amount is not None and amount.fen >= LARGE_CASH_FEN and not state["funds_source"]:
         problems.append(Problem("funds_source", "现金5万元（含）以上须登记资金来源或用途",
                                 "Cash of 50,000 or more needs the source or use of funds"))
     return problems
+
+
+def cash_note_problems(state: FlowState, services: Services,
+                       amount: int | None) -> list[Problem]:
+    """The box and the notes/change fields of a cash page paying or taking
+    ``amount`` fen (None: not known yet)."""
+    problems = []
+    notes, change = state["notes"], state["change"]
+    if services.core.cash_box(services.branch, services.teller) is None:
+        problems.append(Problem("notes", "柜员未签到领用尾箱，不能办理现金业务",
+                                "Draw a cash box (sign on) before handling cash"))
+    back = change.total_fen if change is not None else 0
+    if notes is None and back:
+        problems.append(Problem("notes", "有找零时须录入收付券别",
+                                "Enter the notes when giving change"))
+    if notes is not None and amount is not None and notes.total_fen - back != amount:
+        problems.append(Problem("notes", f"券别合计 {Money(notes.total_fen).format()}"
+                                         + (f"（找零 {Money(back).format()}）" if back else "")
+                                         + " 与金额不符",
+                                "The note count does not add up to the amount"))
+    return problems
+
+
+AmountOf = Callable[[FlowState, Services], "int | None"]
+
+
+def amount_field(name: str = "amount") -> AmountOf:
+    """The cash amount (fen) of a cash page, read from the money field ``name``."""
+    def amount(state: FlowState, services: Services) -> int | None:
+        value = state[name]
+        return value.fen if value is not None else None
+    return amount
+
+
+def cash_notes_rules(amount_of: AmountOf | None = None
+                     ) -> Callable[[FlowState, Services], list[Problem]]:
+    """A cash page's checks: a drawn box, and notes (less change) adding up to
+    the amount ``amount_of`` gives (default: the ``amount`` field)."""
+    amount_of = amount_of or amount_field()
+
+    def rules(state: FlowState, services: Services) -> list[Problem]:
+        return cash_note_problems(state, services, amount_of(state, services))
+    return rules
+
+
+def cash_counts(state: FlowState, ctx: StepContext, box: str, direction: str,
+                amount: int | None = None, *, amount_fen: int | None = None
+                ) -> tuple[CashCount, ...]:
+    """券别 of the cash page for ``box``: ``direction`` 'in' (notes received,
+    change paid back) or 'out' (notes paid, change taken) of ``amount`` fen
+    (default: the flow's "amount" field). Notes left blank get the system's
+    make-up (配款建议: largest first; a payout only from what the box holds),
+    which the cash page's summary shows before the commit. What every flow
+    that moves cash hands to ``ctx.post(..., cash=cash_counts(...))`` — the
+    posting engine refuses a cash leg without counts (teller.core.cashbox)."""
+    if amount is None:
+        amount = amount_fen
+    if amount is None:
+        amount = state["amount"].fen
+    notes, change = state["notes"], state["change"]
+    back = dict(change.counts) if change is not None else {}
+    main = dict(notes.counts) if notes is not None else proposed_notes(
+        amount + dc.total(back), ctx.services, direction, box)
+    if main is None:
+        raise PostingRefused("cash_no_makeup", "尾箱券别不足以配款，请录入券别明细",
+                             "The box cannot make up the amount; enter the notes")
+    if direction == "in":
+        return (CashCount(box, received=dc.pairs(main), paid=dc.pairs(back)),)
+    return (CashCount(box, received=dc.pairs(back), paid=dc.pairs(main)),)
+
+
+def proposed_notes(amount: int, services: Services, direction: str,
+                   box: str | None = None) -> dict[int, int] | None:
+    cash = services.core.cash
+    box = box or services.core.cash_box(services.branch, services.teller)
+    available = None
+    if direction == "out":
+        info = cash.box(box) if box else None
+        available = dict(info.holdings) if info is not None else {}
+    return dc.propose(amount, [d for d, _ in cash.denominations()], available)
+
+
+def cash_summary(direction: str, amount_of: Callable[[FlowState, Services], int | None]
+                 | None = None) -> Callable[[FlowState, Services], tuple]:
+    """Read-only lines of a cash page: the make-up when notes are left blank,
+    and the box-limit warning (尾箱限额). ``amount_of`` gives the cash amount
+    (default: the flow's "amount" field)."""
+    def summary(state: FlowState, services: Services) -> tuple[tuple[str, str, str], ...]:
+        lines = []
+        if amount_of is None:
+            amount = state["amount"]
+        else:
+            fen = amount_of(state, services)
+            amount = Money(fen) if fen is not None else None
+        if state["notes"] is None and amount is not None:
+            change = state["change"]
+            back = change.total_fen if change is not None else 0
+            notes = proposed_notes(amount.fen + back, services, direction)
+            text = ("尾箱券别不足，请录入" if notes is None else
+                    "，".join(f"{Money(d).format()}×{n}" for d, n in notes.items()))
+            lines.append(("券别（系统配款）", "Notes (proposed)", text))
+        box = services.core.cash_box(services.branch, services.teller)
+        info = services.core.cash.box(box) if box else None
+        if info is not None and info.limit_fen is not None:
+            moved = amount.fen if amount is not None else 0
+            after = info.balance + (moved if direction == "in" else -moved)
+            if after > info.limit_fen:
+                lines.append(("尾箱限额", "Box limit",
+                              f"尾箱现金将超过限额 {Money(info.limit_fen).format()}，请及时上缴"))
+        return tuple(lines)
+    return summary
 
 
 def transfer_page_rules(own: str, other: str) -> Callable[[FlowState, Services], list[Problem]]:
@@ -100,6 +209,9 @@ def transfer_page_rules(own: str, other: str) -> Callable[[FlowState, Services],
             return [Problem(other, "对方账户不存在", "No such account")]
         if not theirs.is_customer:
             return [Problem(other, "对方账户不能是内部账户", "Not a customer account")]
+        if theirs.kind == "personal_time":
+            return [Problem(other, "定期账户不能直接转账，请使用整存整取支取（10130）",
+                            "A time deposit cannot be a transfer party; use 10130")]
         if mine is not None and mine.number == theirs.number:
             return [Problem(other, "转出与转入账户不能相同", "Both sides are the same account")]
         return []

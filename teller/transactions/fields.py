@@ -50,7 +50,7 @@ from teller.domain.problems import Problem
 CARD, PASSBOOK, KEYBOARD = "card", "passbook", "keyboard"
 
 #: Denominations of RMB notes and coins in fen (第五套人民币).
-RMB_DENOMINATIONS = (10000, 5000, 2000, 1000, 500, 100, 50, 10)
+RMB_DENOMINATIONS = (10000, 5000, 2000, 1000, 500, 100, 50, 10, 5, 2, 1)  # = migration 0011
 
 ID_TYPES = (
     ("resident_id", "居民身份证", "Resident ID card"),
@@ -281,8 +281,11 @@ class IdField(Field):
 @dataclass(frozen=True)
 class PinField(Field):
     """客户密码 — only an encrypted PIN block from the PIN pad is accepted, and it is
-    never stored with a flow's saved values."""
+    never stored with a flow's saved values. ``bind_to``: names of state values
+    (fields or learned), first non-empty wins, whose number the PIN pad binds the
+    block to (e.g. a new card's number); empty = the page's account."""
 
+    bind_to: tuple[str, ...] = ()
     kind: ClassVar[str] = "pin"
 
     def _parse(self, raw: Any) -> tuple[Any, list[Problem]]:
@@ -290,6 +293,19 @@ class PinField(Field):
             return raw, []
         return None, [self.problem("客户密码须由客户在密码键盘上输入",
                                    "The customer's password must come from the PIN pad")]
+
+
+@dataclass(frozen=True)
+class SecretField(Field):
+    """A second operator's password typed at the counter (e.g. 尾箱交接): masked
+    on screen and, like a PIN, never kept with a run's saved values."""
+
+    kind: ClassVar[str] = "secret"
+
+    def _parse(self, raw: Any) -> tuple[Any, list[Problem]]:
+        if not isinstance(raw, str):
+            return None, [self.problem(f"{self.label}须为文本", "must be text")]
+        return raw, []
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,10 @@ Declaring a flow (one module ``t<code>_<name>.py`` per flow)::
         def authorization(self, state, ctx) -> list[AuthNeed]: ...  # AuthNeed("A"|"B", reason, reason_en)
 
 Records
-- ``Page(name, title, title_en="", fields=(), skip_if=None, rules=None, summary=None)``
+- ``Page(name, title, title_en="", fields=(), skip_if=None, rules=None, summary=None,
+  table=None)``; ``table(state, services) -> ResultTable(columns, rows, note)`` — a
+  query's result, shown by the host after the page (``run.table(page)``; headless in
+  ``Outcome.results``)
   ``skip_if(state) -> bool``; ``rules(state, services) -> [Problem]`` (run only when the
   page's fields parse); ``summary(state, services) -> ((label, label_en, text), ...)``
   read-only lines the host shows (e.g. the holder's name, what a reversal undoes).
@@ -102,6 +105,16 @@ class CommitResult:
 
 
 @dataclass(frozen=True)
+class ResultTable:
+    """A read-only table a query page shows (查询结果): column captions
+    (zh, en) and rows of display text; ``note`` e.g. "共 12 笔"."""
+
+    columns: tuple[tuple[str, str], ...]
+    rows: tuple[tuple[str, ...], ...]
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class Page:
     name: str
     title: str
@@ -110,6 +123,7 @@ class Page:
     skip_if: Callable[[FlowState], bool] | None = None
     rules: Callable[[FlowState, Services], list[Problem]] | None = None
     summary: Callable[[FlowState, Services], tuple[tuple[str, str, str], ...]] | None = None
+    table: Callable[[FlowState, Services], ResultTable | None] | None = None
     kind: ClassVar[str] = "page"
 
     def applies(self, state: FlowState) -> bool:
@@ -145,6 +159,11 @@ class Flow:
         return []
 
     def authorization(self, state: FlowState, ctx: Services) -> list[AuthNeed]:
+        return []
+
+    def leave_problems(self, state: FlowState, ctx: Services) -> list[Problem]:
+        """Why the teller may not leave the run now (e.g. a quick freeze whose
+        authority details are still missing); empty = may leave."""
         return []
 
     def fields(self) -> tuple[Field, ...]:
@@ -220,6 +239,9 @@ class FlowRun:
         self.committed: list[CommittedStep] = []
         self.attempts: dict[int, int] = {}
         self.learned: dict[str, Any] = {}
+        # Authorization the core asked for when it refused a step (PostingRefused.level,
+        # e.g. an account's transaction limit), by step index.
+        self.core_needs: dict[int, AuthNeed] = {}
         self.index = 0
         self._history: list[int] = []
         self._first_open = 0  # no going back before this index (a step committed)
@@ -279,6 +301,13 @@ class FlowRun:
             problems += page.rules(self.state, self.services)
         return problems
 
+    def table(self, page: Page | None = None) -> ResultTable | None:
+        """The result table of ``page`` (queries), when its fields and rules pass."""
+        page = page or self.current  # type: ignore[assignment]
+        if isinstance(page, Page) and page.table and not self.page_problems(page):
+            return page.table(self.state, self.services)
+        return None
+
     def summary(self, page: Page | None = None) -> tuple[tuple[str, str, str], ...]:
         page = page or self.current  # type: ignore[assignment]
         if isinstance(page, Page) and page.summary and not self.page_problems(page):
@@ -335,7 +364,12 @@ class FlowRun:
         return not self.submit_problems()
 
     def authorization_needs(self) -> list[AuthNeed]:
-        return self.flow.authorization(self.state, self.services)
+        needs = self.flow.authorization(self.state, self.services)
+        core = self.core_needs.get(self.index)
+        return needs + [core] if core is not None else needs
+
+    def leave_problems(self) -> list[Problem]:
+        return self.flow.leave_problems(self.state, self.services)
 
     # -- committing --------------------------------------------------------
     def key_for(self, index: int | None = None) -> str:
@@ -373,6 +407,11 @@ class FlowRun:
             if self.services.journal is not None and not ctx.posted:
                 self.services.journal.fail_step(ctx.key, exc.code)
             self.attempts[self.index] = self.attempts.get(self.index, 0) + 1
+            if exc.level is not None and LEVELS.get(exc.level, 0) > LEVELS.get(level or "", 0):
+                # The core would pass it with a supervisor's authorization: ask for one.
+                need = AuthNeed(exc.level, exc.message, exc.message_en)
+                self.core_needs[self.index] = need
+                return StepOutcome(False, step.name, ctx.key, needs=tuple(needs) + (need,))
             return StepOutcome(False, step.name, ctx.key,
                                problems=(Problem(self._field_of(exc.account, ctx), exc.message,
                                                  exc.message_en),))
@@ -380,6 +419,8 @@ class FlowRun:
         for e in entries:
             self.committed.append(CommittedStep(step.name, self.index, e.key, e.journal_number,
                                                 e.entry_id, step.reversible))
+        if not entries:  # a step that changed the core without posting (e.g. a freeze)
+            self.committed.append(CommittedStep(step.name, self.index, ctx.key, "", 0, False))
         self.learned.update(dict(result.values))
         self._print(result.vouchers)
         self._first_open = self.index + 1
@@ -426,14 +467,19 @@ class FlowRun:
 
     # -- persistence (crash resume) ----------------------------------------
     def snapshot(self) -> dict:
-        """JSON form for the terminal store. PIN blocks (and anything that is not
-        plain JSON) are left out: they are re-entered when a run resumes."""
+        """JSON form for the terminal store. PIN blocks, passwords (and anything that
+        is not plain JSON) are left out: they are re-entered when a run resumes."""
         raw = {n: v for n, v in self.raw.items()
-               if (f := self.flow.field(n)) is not None and f.kind != "pin" and _json_safe(v)}
+               if (f := self.flow.field(n)) is not None and f.kind not in ("pin", "secret")
+               and _json_safe(v)}
         return {"run_id": self.run_id, "code": self.flow.code, "raw": raw, "index": self.index,
                 "committed": [c.__dict__ for c in self.committed],
                 "attempts": {str(k): v for k, v in self.attempts.items()},
-                "learned": {k: v for k, v in self.learned.items() if _json_safe(v)}}
+                "learned": {k: v for k, v in self.learned.items() if _json_safe(v)},
+                # The core's own call for a supervisor (e.g. an 18101 limit): a run
+                # resumed after a restart must ask for it again before it commits.
+                "core_needs": {str(i): [n.level, n.reason, n.reason_en]
+                               for i, n in self.core_needs.items()}}
 
     @classmethod
     def restore(cls, flow: Flow, services: Services, snap: Mapping) -> "FlowRun":
@@ -443,6 +489,8 @@ class FlowRun:
         run.attempts = {int(k): v for k, v in snap.get("attempts", {}).items()}
         run.learned = dict(snap.get("learned", {}))
         run.index = int(snap.get("index", run.index))
+        run.core_needs = {int(i): AuthNeed(*need)
+                          for i, need in snap.get("core_needs", {}).items()}
         run._first_open = (max(c.step_index for c in run.committed) + 1
                            if run.committed else 0)
         return run

@@ -6,6 +6,11 @@ Status and controls (sealed, frozen, reported lost, dormant …) are refused by
 the posting engine with the rule's own message. Cash above the branch's
 ``cash_auth_limit_a`` needs level-A authorization, above ``cash_auth_limit_b``
 level B (授权限额, configurable per branch).
+
+Issue 5 part C: a 凭密 account needs the customer's PIN from the PIN pad,
+verified by the core just before the posting (3 wrong lock it); class II/III
+limits and the 50,000.00 cash rule (18590 page "funds") are enforced by the
+core's checked posting; a swiped passbook gets the line printed right after.
 """
 from __future__ import annotations
 
@@ -13,7 +18,8 @@ from teller.core.records import Leg
 from teller.domain.money import Money
 from teller.domain.problems import Problem
 from teller.transactions.common import (
-    MODE_CHOICES, cash_box, cash_page_rules, customer_account_rules, holder_summary, is_cash,
+    MODE_CHOICES, cash_box, cash_counts, cash_page_rules, cash_summary, customer_account_rules,
+    holder_summary, is_cash,
     is_transfer, require, resolve, transfer_page_rules,
 )
 from teller.transactions.context import Services, StepContext
@@ -21,6 +27,9 @@ from teller.transactions.fields import (
     AccountField, AmountField, ChoiceField, DenominationCountField, PinField, TextField,
 )
 from teller.transactions.flow import AuthNeed, Commit, CommitResult, Flow, FlowState, Page
+from teller.transactions.counter_pages import (
+    PASSBOOK_STEP, all_rules, checks, funds_page, passbook_rules, pin_rules,
+)
 from teller.transactions.voucher import make_voucher
 
 
@@ -33,7 +42,8 @@ def post_withdrawal(state: FlowState, ctx: StepContext) -> CommitResult:
         other, memo = require(state, ctx, "to_account").number, "转账支取"
     memo = state.get("memo") or memo
     posted = ctx.post((Leg(account.number, "D", amount, memo), Leg(other, "C", amount, memo)),
-                      memo=memo)
+                      memo=memo, checks=checks(state, ((account.number, "pin"),)),
+                      cash=cash_counts(state, ctx, other, "out") if is_cash(state) else ())
     voucher = make_voucher(ctx, posted, title=Withdrawal.title, title_en=Withdrawal.title_en,
                            account=account.number, account_name=account.customer_name,
                            amount_fen=amount, mode=state["mode"],
@@ -65,21 +75,27 @@ class Withdrawal(Flow):
              fields=(AccountField("account", "账号/卡号", "Account or card number"),
                      PinField("pin", "客户密码", "Customer PIN", required=False,
                               help="由客户在密码键盘输入", help_en="Entered on the PIN pad")),
-             rules=customer_account_rules("account"), summary=holder_summary("account")),
+             rules=all_rules(customer_account_rules("account"), passbook_rules,
+                             pin_rules("account", "pin")),
+             summary=holder_summary("account")),
         Page("amount", "支取金额", "Amount", rules=amount_rules,
              fields=(AmountField("amount", "支取金额", "Amount"),
                      ChoiceField("mode", "交易方式", "Mode", choices=MODE_CHOICES, default="cash"),
                      TextField("memo", "摘要", "Memo", required=False, max_len=40))),
         Page("cash", "现金", "Cash", skip_if=lambda s: not is_cash(s), rules=cash_page_rules,
+             summary=cash_summary("out"),
              fields=(DenominationCountField("notes", "券别明细", "Notes by denomination",
                                             required=False),
+                     DenominationCountField("change", "客户交回券别", "Change taken", required=False),
                      TextField("funds_source", "资金用途", "Use of funds", required=False,
                                max_len=60))),
+        funds_page(use=True),
         Page("transfer", "转入账户", "Receiving account", skip_if=lambda s: not is_transfer(s),
              rules=transfer_page_rules("account", "to_account"),
              summary=holder_summary("to_account"),
              fields=(AccountField("to_account", "转入账号/卡号", "Receiving account or card"),)),
         Commit("post", "记账", "Post", execute=post_withdrawal, reversible=True),
+        PASSBOOK_STEP,
     )
 
     def authorization(self, state: FlowState, ctx: Services) -> list[AuthNeed]:

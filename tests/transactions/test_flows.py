@@ -19,6 +19,7 @@ from teller.transactions.registry import default_registry
 @pytest.fixture
 def services(core):
     cs = CoreServices(core.engine)
+    assert cs.teller_day.sign_on("T001", "T01").box is not None  # 签到领用尾箱
     return Services(core=cs, teller="T001", terminal="T01", branch_info=cs.branch("0101"))
 
 

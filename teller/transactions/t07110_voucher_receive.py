@@ -1,0 +1,39 @@
+"""07110 凭证入库 — the branch receives important blank vouchers into its stock.
+
+A number range of one kind arrives from the head office; every number must be
+new. 9001: 收 (D) the branch stock count. Level-A authorization (the
+supervisor counts the parcel with the operator). Not reversible: a wrong
+receipt is corrected by voiding.
+"""
+from __future__ import annotations
+
+from teller.transactions.context import Services, StepContext
+from teller.transactions.flow import AuthNeed, Commit, CommitResult, Flow, FlowState, Page
+from teller.transactions.voucher_stock import (
+    count_of, kind_field, number_field, range_rules, stock_summary,
+)
+
+
+def post_receive(state: FlowState, ctx: StepContext) -> CommitResult:
+    posted = ctx.post_with(lambda req: ctx.core.vouchers.receive(
+        req, kind=state["kind"], first=state["first"], last=state["last"]))
+    return CommitResult((posted,), (), (("count", count_of(state)),))
+
+
+class VoucherReceive(Flow):
+    """凭证入库 (blank voucher receipt)."""
+
+    code = "07110"
+    title = "凭证入库"
+    title_en = "Blank voucher receipt"
+    category = "cash"
+    pages = (
+        Page("range", "凭证号段", "Number range",
+             fields=(kind_field(), number_field("first", "起始号码", "First number"),
+                     number_field("last", "终止号码", "Last number")),
+             rules=range_rules, summary=stock_summary(own_box=False)),
+        Commit("post", "入库", "Receive", execute=post_receive, reversible=False),
+    )
+
+    def authorization(self, state: FlowState, ctx: Services) -> list[AuthNeed]:
+        return [AuthNeed("A", "重要空白凭证入库", "Blank vouchers received")]

@@ -1,0 +1,39 @@
+"""07120 凭证领用 — the signed-on teller draws blank vouchers into the box.
+
+Every number of the range must be in the branch stock. 9001: D the teller's
+box, C the branch stock. Level-A authorization (the custodian hands them
+over). Not reversible: the teller returns them with 07140.
+"""
+from __future__ import annotations
+
+from teller.transactions.context import Services, StepContext
+from teller.transactions.flow import AuthNeed, Commit, CommitResult, Flow, FlowState, Page
+from teller.transactions.voucher_stock import (
+    count_of, kind_field, number_field, range_rules, stock_summary,
+)
+
+
+def post_issue(state: FlowState, ctx: StepContext) -> CommitResult:
+    posted = ctx.post_with(lambda req: ctx.core.vouchers.issue(
+        req, kind=state["kind"], first=state["first"], last=state["last"],
+        to_teller=ctx.services.teller))
+    return CommitResult((posted,), (), (("count", count_of(state)),))
+
+
+class VoucherIssue(Flow):
+    """凭证领用 (draw blank vouchers into the teller's box)."""
+
+    code = "07120"
+    title = "凭证领用"
+    title_en = "Draw blank vouchers"
+    category = "cash"
+    pages = (
+        Page("range", "凭证号段", "Number range",
+             fields=(kind_field(), number_field("first", "起始号码", "First number"),
+                     number_field("last", "终止号码", "Last number")),
+             rules=range_rules, summary=stock_summary(own_box=False)),
+        Commit("post", "领用", "Draw", execute=post_issue, reversible=False),
+    )
+
+    def authorization(self, state: FlowState, ctx: Services) -> list[AuthNeed]:
+        return [AuthNeed("A", "重要空白凭证领用", "Blank vouchers drawn")]

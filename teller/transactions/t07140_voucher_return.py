@@ -1,0 +1,37 @@
+"""07140 凭证上缴 — the teller returns unused blank vouchers to the branch stock.
+
+Every number of the range must be in the teller's own box. 9001: D the branch
+stock, C the teller's box. Level-A authorization.
+"""
+from __future__ import annotations
+
+from teller.transactions.context import Services, StepContext
+from teller.transactions.flow import AuthNeed, Commit, CommitResult, Flow, FlowState, Page
+from teller.transactions.voucher_stock import (
+    count_of, kind_field, number_field, range_rules, stock_summary,
+)
+
+
+def post_return(state: FlowState, ctx: StepContext) -> CommitResult:
+    posted = ctx.post_with(lambda req: ctx.core.vouchers.return_to_branch(
+        req, kind=state["kind"], first=state["first"], last=state["last"]))
+    return CommitResult((posted,), (), (("count", count_of(state)),))
+
+
+class VoucherReturn(Flow):
+    """凭证上缴 (return blank vouchers to the branch)."""
+
+    code = "07140"
+    title = "凭证上缴"
+    title_en = "Return blank vouchers"
+    category = "cash"
+    pages = (
+        Page("range", "凭证号段", "Number range",
+             fields=(kind_field(), number_field("first", "起始号码", "First number"),
+                     number_field("last", "终止号码", "Last number")),
+             rules=range_rules, summary=stock_summary(own_box=True)),
+        Commit("post", "上缴", "Return", execute=post_return, reversible=False),
+    )
+
+    def authorization(self, state: FlowState, ctx: Services) -> list[AuthNeed]:
+        return [AuthNeed("A", "重要空白凭证上缴", "Blank vouchers returned")]
