@@ -10,7 +10,14 @@ the CLI and tests. Business refusals are :class:`Outcome` data, never exceptions
     out.ok, out.journal_numbers, out.problems, out.needs_authorization, out.vouchers
     session.journal_today()                                # JournalLine records
     session.voucher(journal_number)                        # Voucher | None, from the core
-    session.sign_off()
+    session.voucher_pdf(journal_number)                    # Path of its 电子凭证 PDF | None
+    session.journal_report_pdf()                           # Path of today's 日结流水清单
+    session.sign_off()                                     # [Problem] if the teller day
+                                                           # stays open (box not balanced)
+    session.box, session.cash_box()                        # 尾箱 drawn at sign-on / BoxInfo
+    session.hand_over("T002", "pw", {10000: 3})            # 尾箱交接 (also flow 09050)
+    session.check_password(pw)                             # 暂离 unlock
+    session.day_end_blockers()                             # [Problem] for the branch
 
 Interactive hosts (the Qt wizard) use ``session.start(code) -> (FlowRun | None,
 problems)``, drive the run's pages, then ``session.commit(run, authorizer)``.
@@ -42,6 +49,8 @@ from teller.core.services import CoreServices
 from teller.core.views import JournalLine
 from teller.domain.money import Money, to_chinese_capital
 from teller.domain.problems import Problem
+from teller.printing.archive import VoucherArchive
+from teller.printing.journal_report import render_journal_report
 from teller.sync.store import LocalStore, PendingStep, RunRecord, SettleReport
 from teller.transactions.context import Services
 from teller.transactions.flow import (
@@ -90,6 +99,8 @@ class Outcome:
     finished: bool = False
     refused: AuthorizationRefused | None = None
     in_doubt_key: str | None = None  # a step that may or may not have posted (core lost)
+    # What result pages showed (queries): (page name, summary lines, ResultTable | None).
+    results: tuple[tuple[str, tuple, Any], ...] = ()
 
     def to_dict(self) -> dict:
         return {"ok": self.ok, "code": self.code, "finished": self.finished,
@@ -117,6 +128,35 @@ class SignOnOutcome:
     locked_for_admin: bool = False
 
 
+PIN_VERIFIER_ENV = "TELLER_PIN_VERIFIER"
+BUILTIN_PIN_SECRET = b"demo-bank-pin-secret-not-for-production"
+
+
+def make_pin_verifier(spec: str | None = None) -> Any:
+    """The customer PIN verifier a setting names (客户密码验证服务):
+
+    - ``""`` — whatever ``$TELLER_PIN_VERIFIER`` says, else ``"builtin"``;
+    - ``"builtin"`` — the built-in zone-key verifier under the emulated PIN
+      pads' working key (the embedded demo core, tests); not for production;
+    - ``"none"`` — no verifier: PIN steps are refused (未配置密码验证服务);
+    - ``"package.module:factory"`` — ``factory()`` returns the bank's verifier
+      (an HSM client implementing teller.core.pin_verifier.PinVerifier).
+    """
+    import importlib
+    import os
+    spec = (spec or os.environ.get(PIN_VERIFIER_ENV) or "builtin").strip()
+    if spec == "none":
+        return None
+    if spec == "builtin":
+        from teller.core.pin_verifier import ZoneKeyPinVerifier
+        from teller.devices.emulators.pinpad import DEMO_WORKING_KEY
+        return ZoneKeyPinVerifier(DEMO_WORKING_KEY, BUILTIN_PIN_SECRET)
+    module, sep, name = spec.partition(":")
+    if not sep or not module or not name:
+        raise ValueError(f"PIN verifier setting {spec!r}: use builtin, none or module:factory")
+    return getattr(importlib.import_module(module), name)()
+
+
 def _problem(message: str, message_en: str = "", field_name: str = "") -> tuple[Problem, ...]:
     return (Problem(field_name, message, message_en),)
 
@@ -127,13 +167,15 @@ class Terminal:
     def __init__(self, core: CoreServices, store: LocalStore, *, terminal_code: str,
                  devices: Any = None, prompts: Any = None,
                  printer: Callable[[Voucher], None] | None = None,
-                 registry: Registry | None = None) -> None:
+                 registry: Registry | None = None,
+                 archive: VoucherArchive | None = None) -> None:
         self.core = core
         self.store = store
         self.terminal_code = terminal_code
         self.devices = devices
         self.prompts = prompts
         self.printer = printer
+        self.archive = archive
         self.registry = registry or default_registry()
         self.settle_report: SettleReport | None = None
         self.online = True
@@ -142,14 +184,34 @@ class Terminal:
     def open(cls, core_url: str | None = None, local_path: str | Path | None = None, *,
              devices: Any = None, terminal_code: str = "T01", prompts: Any = None,
              printer: Callable[[Voucher], None] | None = None, registry: Registry | None = None,
-             scrypt_n: int | None = None) -> "Terminal":
+             scrypt_n: int | None = None, pin_verifier: Any = "") -> "Terminal":
+        """``pin_verifier``: a verifier, or a setting for :func:`make_pin_verifier`
+        (the default ``""`` follows ``$TELLER_PIN_VERIFIER``, else the built-in one)."""
         url = core_url or config.default_core_url()
-        core = CoreServices(make_engine(url), scrypt_n=scrypt_n)
+        if pin_verifier is None or isinstance(pin_verifier, str):
+            pin_verifier = make_pin_verifier("none" if pin_verifier is None else pin_verifier)
+        core = CoreServices(make_engine(url), scrypt_n=scrypt_n, pin_verifier=pin_verifier)
         path = Path(local_path) if local_path else config.data_dir() / f"terminal-{terminal_code}.sqlite"
+        # The electronic vouchers live beside the terminal's own store.
         term = cls(core, LocalStore(path), terminal_code=terminal_code, devices=devices,
-                   prompts=prompts, printer=printer, registry=registry)
+                   prompts=prompts, printer=printer, registry=registry,
+                   archive=VoucherArchive(path.parent / "vouchers"))
         term.settle()
         return term
+
+    def keep_vouchers(self, vouchers) -> None:
+        """File each voucher's PDF (无纸化凭证). A full disk must not undo a posting
+        that stands: the failure is logged and the PDF is rebuilt from the core
+        on the next :meth:`Session.voucher_pdf`."""
+        if self.archive is None:
+            return
+        for v in vouchers:
+            if not v.journal_number:  # a step that changed records but posted nothing
+                continue
+            try:
+                self.archive.store(v)
+            except Exception:  # noqa: BLE001 - see the docstring
+                log.exception("electronic voucher not filed for %s", v.journal_number)
 
     def close(self) -> None:
         self.store.close()
@@ -203,8 +265,13 @@ class Terminal:
         if not self.core.terminal_ok(self.terminal_code, op.branch):
             return SignOnOutcome(False, None, f"终端 {self.terminal_code} 不属于网点 {op.branch}",
                                  f"Terminal {self.terminal_code} is not in branch {op.branch}")
+        day = self.core.teller_day.sign_on(op.code, self.terminal_code)
+        if day.problems:
+            return SignOnOutcome(False, None, day.problems[0].message, day.problems[0].message_en)
         self.core.operators.audit(op.code, "sign_on_session", terminal=self.terminal_code)
-        return SignOnOutcome(True, Session(self, op))
+        session = Session(self, op)
+        session.box, session.box_note = day.box, day.note
+        return SignOnOutcome(True, session)
 
     def change_password(self, user: str, old: str, new: str) -> list[Problem]:
         return self.core.operators.change_password(user, old, new, terminal=self.terminal_code)
@@ -217,6 +284,8 @@ class Session:
         self.terminal = terminal
         self.operator = operator
         self.signed_on = True
+        self.box: str | None = None  # the cash box drawn at sign-on (尾箱)
+        self.box_note = ""
 
     @property
     def teller(self) -> str:
@@ -266,12 +335,14 @@ class Session:
         code = run.flow.code
         entries: list[PostedEntry] = []
         vouchers: list[Voucher] = []
+        results: list[tuple[str, tuple, Any]] = []
         grant: AuthGrant | None = None
+        core_asked: set[int] = set()
 
         def out(ok: bool, **kw: Any) -> Outcome:
             return Outcome(ok, code, tuple(e.journal_number for e in entries),
                            entries=tuple(entries), vouchers=tuple(vouchers), run_id=run.run_id,
-                           finished=run.finished, **kw)
+                           finished=run.finished, results=tuple(results), **kw)
 
         if not self.signed_on:
             return out(False, problems=_problem("已签退，请重新签到", "Signed off"))
@@ -281,13 +352,16 @@ class Session:
                 problems = run.next()
                 if problems:
                     return out(False, problems=tuple(problems))
+                if step.table is not None:  # a result page: keep what it shows
+                    results.append((step.name, run.summary(step), run.table(step)))
                 continue
             assert isinstance(step, Commit)
             problems = run.submit_problems()
             if problems:
                 return out(False, problems=tuple(problems))
             needs = run.authorization_needs()
-            if needs and grant is None:
+            level = highest_level(needs)
+            if needs and (grant is None or LEVELS.get(grant.level, 0) < LEVELS[level or "A"]):
                 grant, refusal = self._authorize(run, needs, authorizer)
                 if grant is None:
                     return out(False, **refusal)
@@ -301,11 +375,18 @@ class Session:
                 return out(False, problems=_problem(exc.message, exc.message_en),
                            in_doubt_key=key)
             if not result.ok:
+                if (result.needs and not result.problems and authorizer is not None
+                        and run.index not in core_asked):
+                    # The core asked for authorization (e.g. a transaction limit,
+                    # 18101): the loop above gets it from ``authorizer`` and retries.
+                    core_asked.add(run.index)
+                    continue
                 if not run.committed:
                     self.terminal.store.finish_run(run.run_id, "abandoned")
                 return out(False, problems=result.problems, needs_authorization=result.needs)
             entries += result.entries
             vouchers += result.vouchers
+            self.terminal.keep_vouchers(result.vouchers)
             self.terminal.store.save_run(run.snapshot(), teller=self.teller,
                                          terminal=self.terminal.terminal_code,
                                          status="done" if run.finished else "open")
@@ -382,6 +463,36 @@ class Session:
             if detail.counter_account else "",
             balance_after=detail.balance_after, memo=line.memo)
 
+    def voucher_pdf(self, journal_number: str) -> Path | None:
+        """The electronic voucher (电子凭证) PDF of one of this teller's entries:
+        the filed one, else rebuilt from the core and filed now."""
+        archive = self.terminal.archive
+        if archive is None:
+            return None
+        voucher = self.voucher(journal_number)
+        if voucher is None:
+            return None
+        return archive.find(journal_number) or archive.store(voucher)
+
+    def journal_report_pdf(self) -> Path | None:
+        """Today's teller journal report (柜员日结流水清单), written beside the
+        vouchers; rewritten each time so it always shows the whole day."""
+        archive = self.terminal.archive
+        if archive is None:
+            return None
+        lines = self.journal_today()
+        branch = self.terminal.core.branch(self.operator.branch)
+        assert branch is not None, "an operator's branch always exists (foreign key)"
+        titles = {f.code: f.title for f in self.terminal.registry.flows()}
+        data = render_journal_report(
+            lines, bank=branch.bank_name, branch=branch.code, branch_name=branch.name,
+            teller=self.teller, business_date=branch.business_date, titles=titles,
+            printed_at=self.terminal.core.clock())
+        path = archive.root / f"{branch.business_date:%Y-%m-%d}" / f"journal-{self.teller}.pdf"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        return path
+
     def open_runs(self) -> tuple[RunRecord, ...]:
         return self.terminal.store.open_runs(self.teller)
 
@@ -427,11 +538,49 @@ class Session:
             return Outcome(False, problems=_problem("该交易有未确认的步骤，请先与核心对账",
                                                     "A step is still in doubt; settle first"),
                            run_id=run_id, in_doubt_key=in_doubt[0].key)
+        run, _ = self.restore(run_id)
+        if run is not None:
+            problems = run.leave_problems()
+            if problems:  # e.g. a quick freeze still missing the authority's details
+                return Outcome(False, run.flow.code, problems=tuple(problems), run_id=run_id)
         self.terminal.store.finish_run(run_id, "abandoned")
         return Outcome(True, run_id=run_id)
 
-    def sign_off(self) -> None:
+    def sign_off(self) -> list[Problem]:
+        """End the session. For a teller the core also closes the teller day and
+        stores the box — only once the box is balanced (轧账, flow 09030); the
+        problems say why the day stays open (it then blocks the branch's day end)."""
+        problems: list[Problem] = []
         if self.signed_on:
+            problems = self.terminal.core.teller_day.sign_off(self.teller)
             self.terminal.core.operators.audit(self.teller, "sign_off",
-                                               terminal=self.terminal.terminal_code)
+                                               terminal=self.terminal.terminal_code,
+                                               detail={"day_open": bool(problems)})
             self.signed_on = False
+        return problems
+
+    # -- the teller's day (issue 7) -------------------------------------------
+    def check_password(self, password: str) -> bool:
+        """暂离解锁: the signed-on user's own password unlocks the screen."""
+        res = self.terminal.core.operators.sign_on(self.teller, password,
+                                                   terminal=self.terminal.terminal_code,
+                                                   purpose="unlock")
+        return res.ok
+
+    def hand_over(self, to_user: str, password: str, counts: Mapping[Any, int]) -> list[Problem]:
+        """尾箱交接 to ``to_user`` (present: their password), who counted ``counts``."""
+        problems = self.terminal.core.teller_day.hand_over(
+            self.teller, to_user, password, {int(d): int(n) for d, n in counts.items()},
+            terminal=self.terminal.terminal_code)
+        if not problems:
+            self.box = None
+        return problems
+
+    def cash_box(self) -> Any:
+        """The box this teller holds now (BoxInfo: counts, balance, limit) or None."""
+        core = self.terminal.core
+        box = core.cash.held_box(self.operator.branch, self.teller)
+        return core.cash.box(box) if box else None
+
+    def day_end_blockers(self) -> list[Problem]:
+        return self.terminal.core.teller_day.day_end_blockers(self.operator.branch)

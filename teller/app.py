@@ -32,7 +32,7 @@ from teller import config
 from teller.api import Terminal
 from teller.forms.background import Background
 from teller.forms.field_widgets import DeviceHooks
-from teller.forms.i18n import install_language
+from teller.forms.i18n import install_language, pick
 from teller.forms.main_window import MainWindow
 from teller.forms.recovery import check_recovery
 from teller.forms.settings_dialog import SettingsDialog
@@ -65,6 +65,7 @@ def ensure_embedded_core(url: str) -> bool:
 def open_terminal(settings: Settings, **kwargs: Any) -> tuple[Terminal | None, str]:
     """The terminal and '' — or None and the reason the core is unusable."""
     url = settings.effective_core_url()
+    kwargs.setdefault("pin_verifier", settings.pin_verifier)
     try:
         ensure_embedded_core(url)
         terminal = Terminal.open(config.with_keyring_password(url),
@@ -97,6 +98,13 @@ class _OfflineAuth:
 
     def change_password(self, user: str, old: str, new: str) -> list:
         return []
+
+
+def demo_pin_verifier():
+    """Demo mode's software HSM: the emulated PIN pads' zone key and a demo-only secret,
+    so passwords set at opening (10010) verify at later transactions."""
+    from teller.api import make_pin_verifier
+    return make_pin_verifier("builtin")
 
 
 class DemoDevices:
@@ -174,6 +182,7 @@ class TellerApp:
         self.hooks = self.devices.hooks()
         self.terminal_kwargs.setdefault("devices", self.devices.manager)
         self.terminal_kwargs.setdefault("printer", self.devices.bridge.print_voucher)
+        self.terminal_kwargs.setdefault("pin_verifier", demo_pin_verifier())
         self.devices.show_control()
 
     def start(self) -> None:
@@ -236,15 +245,19 @@ class TellerApp:
             return
         if win.in_flow():
             return
-        self.ops.run(win.session.sign_off, on_done=lambda _: self._signed_off(),
+        self.ops.run(win.session.sign_off, on_done=self._signed_off,
                      on_error=lambda _e: self._signed_off())
 
-    def _signed_off(self) -> None:
+    def _signed_off(self, problems: Any = None) -> None:
         if self.window is not None:
             self.window.close()
             self.window.deleteLater()
             self.window = None
         self.show_sign_on()
+        if problems and self.sign_on_dialog is not None:
+            # The session ended but the teller day did not (e.g. the box is not balanced).
+            self.sign_on_dialog.message.setText(
+                "；".join(pick(p.message, p.message_en) for p in problems))
 
     def open_settings(self) -> None:
         parent = self.window or self.sign_on_dialog

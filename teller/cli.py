@@ -4,6 +4,11 @@
     teller db set-password --url URL  keep the core password in the system keyring
     teller demo [--url URL]           create the demo branch, users and accounts
     teller check [--url URL]          verify the books and the journal chain (exit 1 on failure)
+    teller report day-summary [--branch B] [--date D] [--out F.pdf]
+                                      the branch's GL subject summary for a business date
+                                      (default: the branch's current one); exit 1 unless it ties
+    teller eod [--branch B] [--url URL]   day end (日终): accrual, settlement, dormant, next day
+    teller vouchers [--branch B] [--url URL]  blank voucher stock report (重要空白凭证库存表)
     teller run CODE --user U --values FILE.json [--authorizer S] [--url URL] [--local PATH]
                                       run one transaction headless; prints the outcome as JSON,
                                       exit 1 when not ok. Passwords from TELLER_PASSWORD /
@@ -81,6 +86,106 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+BRANCH_REPORTS = {  # which: (core function, printer, file name stem)
+    "cash-position": ("cash_position", "render_cash_position", "cash-position"),
+    "voucher-stock": ("voucher_stock", "render_voucher_stock", "voucher-stock"),
+    "over-short": ("over_short_register", "render_over_short", "over-short"),
+}
+
+
+def cmd_branch_report(args: argparse.Namespace) -> int:
+    """现金头寸表 / 重要空白凭证库存表 / 长短款登记簿 as PDF; exit 1 when it does not tie."""
+    import datetime as dt
+    from pathlib import Path
+
+    from teller.core import branch_reports
+    from teller.core.db import make_engine
+    from teller.printing import branch_reports_pdf
+    data_fn, render_fn, stem = BRANCH_REPORTS[args.which]
+    engine = make_engine(_url(args))
+    try:
+        data = getattr(branch_reports, data_fn)(engine, args.branch)
+    except LookupError:
+        print(f"branch {args.branch} does not exist", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    day = data.header.business_date
+    out = Path(args.out or f"{stem}-{args.branch}-{day:%Y%m%d}.pdf")
+    out.write_bytes(getattr(branch_reports_pdf, render_fn)(data, printed_at=dt.datetime.now()))
+    for p in data.problems:
+        print(p.message_en, file=sys.stderr)
+    print(f"{args.branch} {day} {args.which}: {'ties' if data.ties else 'DOES NOT TIE'} -> {out}")
+    return 0 if data.ties else 1
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    import datetime as dt
+    from pathlib import Path
+    if args.which in BRANCH_REPORTS:
+        return cmd_branch_report(args)
+
+    from teller.core.day_summary import branch_day_summary
+    from teller.core.db import make_engine
+    from teller.core.services import CoreServices
+    from teller.printing.day_summary_pdf import render_day_summary
+    engine = make_engine(_url(args))
+    try:
+        branch = CoreServices(engine).branch(args.branch)
+        if branch is None:
+            print(f"branch {args.branch} does not exist", file=sys.stderr)
+            return 2
+        try:
+            day = dt.date.fromisoformat(args.date) if args.date else branch.business_date
+        except ValueError:
+            print(f"not a date: {args.date!r} (YYYY-MM-DD)", file=sys.stderr)
+            return 2
+        summary = branch_day_summary(engine, args.branch, day)
+    finally:
+        engine.dispose()
+    out = Path(args.out or f"day-summary-{args.branch}-{day:%Y%m%d}.pdf")
+    out.write_bytes(render_day_summary(summary, printed_at=dt.datetime.now()))
+    for p in summary.problems:
+        print(p.message_en, file=sys.stderr)
+    print(f"{summary.branch} {day}: {len(summary.subjects)} subjects, {summary.entries} entries, "
+          f"{'ties' if summary.ties else 'DOES NOT TIE'} -> {out}")
+    return 0 if summary.ties else 1
+def cmd_eod(args: argparse.Namespace) -> int:
+    from teller.core.db import make_engine
+    from teller.core.eod import DayEndRefused, run_day_end
+    engine = make_engine(_url(args))
+    try:
+        result = run_day_end(engine, args.branch)
+    except DayEndRefused as exc:
+        print("日终被拒绝 Day end refused:", file=sys.stderr)
+        for p in exc.problems:
+            print(f"  {p.message} ({p.message_en})", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    print(f"branch {result.branch}: {result.business_date} closed, "
+          f"{result.next_business_date} open")
+    print(f"  accrual: {result.accrued_accounts} accounts "
+          f"({result.seconds.get('accrual', 0):.2f}s)")
+    if result.interest_entries:
+        print(f"  interest: {result.settled_accounts} accounts, "
+              f"{result.interest_total / 100:,.2f} yuan in {result.interest_entries} entries "
+              f"({result.seconds.get('settlement', 0):.2f}s)")
+    print(f"  dormant: {result.dormant_marked} accounts marked")
+    return 0
+
+
+def cmd_vouchers(args: argparse.Namespace) -> int:
+    from teller.core.db import make_engine
+    from teller.core.services import CoreServices
+    engine = make_engine(_url(args))
+    try:
+        print(CoreServices(engine).vouchers.stock_report(args.branch))
+    finally:
+        engine.dispose()
+    return 0
+
+
 def _secret(env: str, prompt: str) -> str:
     return os.environ.get(env) or getpass.getpass(prompt)
 
@@ -96,7 +201,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             {"field": "values", "message": f"无法读取取值文件：{exc}", "message_en": str(exc)}]},
             ensure_ascii=False))
         return 2
-    terminal = Terminal.open(_url(args), args.local, terminal_code=args.terminal)
+    terminal = Terminal.open(_url(args), args.local, terminal_code=args.terminal,
+                             pin_verifier=args.pin_verifier or "")
     try:
         signed = terminal.sign_on(args.user, _secret("TELLER_PASSWORD", f"{args.user} 密码: "))
         if not signed.ok or signed.session is None:
@@ -164,6 +270,21 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="verify books and journal")
     check.add_argument("--url")
     check.set_defaults(func=cmd_check)
+    report = sub.add_parser("report", help="branch reports (PDF)")
+    report.add_argument("which", choices=["day-summary", *BRANCH_REPORTS])
+    report.add_argument("--branch", default="0101")
+    report.add_argument("--date", help="business date YYYY-MM-DD (default: the branch's)")
+    report.add_argument("--out", help="PDF file to write")
+    report.add_argument("--url")
+    report.set_defaults(func=cmd_report)
+    eod = sub.add_parser("eod", help="day end of a branch (日终)")
+    eod.add_argument("--branch", default="0101")
+    eod.add_argument("--url")
+    eod.set_defaults(func=cmd_eod)
+    vouchers = sub.add_parser("vouchers", help="blank voucher stock report")
+    vouchers.add_argument("--branch", default="0101")
+    vouchers.add_argument("--url")
+    vouchers.set_defaults(func=cmd_vouchers)
     run = sub.add_parser("run", help="run one transaction headless")
     run.add_argument("code")
     run.add_argument("--user", required=True)
@@ -172,6 +293,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--url")
     run.add_argument("--local", help="terminal store file (default: data dir)")
     run.add_argument("--terminal", default=os.environ.get("TELLER_TERMINAL", "T01"))
+    run.add_argument("--pin-verifier", default="",
+                     help="customer PIN verifier: builtin, none or module:factory "
+                          "(default: $TELLER_PIN_VERIFIER, else builtin)")
     run.set_defaults(func=cmd_run)
     codes = sub.add_parser("codes", help="list the transaction codes")
     codes.add_argument("--json", action="store_true")

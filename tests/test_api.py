@@ -234,7 +234,9 @@ def test_sign_off_ends_the_session(session):
 
 def test_menu_and_codes_come_from_the_registry(terminal):
     menu = {c.code: [i.code for i in c.items] for c in terminal.registry.menu()}
-    assert menu["personal"] == ["10020", "10030"] and menu["general"] == ["08210"]
+    # other areas add their flows to these menus: check ours are there, in code order
+    assert menu["personal"] == sorted(menu["personal"])
+    assert {"10020", "10030"} <= set(menu["personal"]) and "08210" in menu["general"]
 
 
 def test_voucher_is_rebuilt_from_the_core_in_a_later_session(core, terminal, session):

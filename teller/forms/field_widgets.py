@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QLineEdit,
-                               QPushButton, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QGridLayout, QHBoxLayout,
+                               QHeaderView, QLabel, QLineEdit, QPushButton, QSpinBox,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from teller.domain.money import Money, parse_amount, to_chinese_capital
 from teller.forms.background import Background
@@ -83,6 +84,8 @@ class TextWidget(FieldWidget):
             self.edit.setMaxLength(field.max_len)
         if field.kind == "date":
             self.edit.setPlaceholderText("YYYY-MM-DD")
+        if field.kind == "secret":  # a second operator's password (交接): never shown
+            self.edit.setEchoMode(QLineEdit.Password)
         self.edit.textChanged.connect(self.changed)
         self._finish_layout(self.edit)
 
@@ -323,6 +326,33 @@ class PinWidget(_DeviceField):
 
     def raw(self) -> Any:
         return self.block
+
+
+class ResultTableWidget(QWidget):
+    """A query's result (``teller.transactions.flow.ResultTable``), read-only: the
+    column captions in the UI language, the rows as given, the note under it."""
+
+    def __init__(self, table, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("result_table")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.grid = QTableWidget(len(table.rows), len(table.columns), objectName="result_grid")
+        self.grid.setHorizontalHeaderLabels([pick(zh, en) for zh, en in table.columns])
+        self.grid.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.grid.setFocusPolicy(Qt.NoFocus)  # Enter must still leave the result page
+        self.grid.verticalHeader().setVisible(False)
+        self.grid.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        for r, row in enumerate(table.rows):
+            for c, text in enumerate(row):
+                self.grid.setItem(r, c, QTableWidgetItem(str(text)))
+        layout.addWidget(self.grid)
+        self.note = QLabel(table.note, objectName="result_note")
+        layout.addWidget(self.note)
+
+    def cell(self, row: int, column: int) -> str:
+        item = self.grid.item(row, column)
+        return item.text() if item is not None else ""
 
 
 def make_field_widget(field, hooks: DeviceHooks, ops: Background,

@@ -7,14 +7,15 @@ wizard host, status bar and a dock for the device panel.
     win.set_core_status(online, message) ; win.set_device_states({name: text})
     win.set_device_panel(widget)  # the devices issue's panel goes in the dock
 
-Keys: F1 focus the code box; F5 refresh the journal; F10 sign off.
+Keys: F1 focus the code box; F5 refresh the journal; Ctrl+L lock (暂离); F10 sign off.
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QDockWidget, QFormLayout,
                                QLabel, QLineEdit, QMainWindow, QMessageBox, QSizePolicy,
                                QStackedWidget,
@@ -25,11 +26,14 @@ from teller.forms.background import Background, BusyIndicator
 from teller.forms.field_widgets import DeviceHooks
 from teller.forms.i18n import pick
 from teller.forms.journal_view import JournalView
+from teller.forms.lock import LockAction, LockDialog
 from teller.forms.wizard import WizardHost
 
 
 class VoucherDialog(QDialog):
     """The entry's voucher (凭证) as it was handed to the printer."""
+
+    open_pdf = Signal(str)
 
     def __init__(self, voucher: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -53,6 +57,9 @@ class VoucherDialog(QDialog):
                 form.addRow(label, QLabel(str(value)))
         layout.addLayout(form)
         buttons = QDialogButtonBox(QDialogButtonBox.Close)
+        pdf = buttons.addButton(self.tr("电子凭证 PDF"), QDialogButtonBox.ActionRole)
+        pdf.setObjectName("open_pdf")
+        pdf.clicked.connect(lambda: self.open_pdf.emit(voucher.journal_number))
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
 
@@ -66,6 +73,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.session, self.ops = session, ops
         self.vouchers: dict[str, Any] = {}
+        self.opened_files: list[Path] = []
         self.setObjectName("mainWindow")
         self.resize(1100, 700)
         self.registry = session.terminal.registry
@@ -91,12 +99,18 @@ class MainWindow(QMainWindow):
         self.settings_action = QAction(self.tr("系统设置"), self, objectName="settings")
         self.settings_action.setVisible(is_admin)  # administrators only
         self.settings_action.triggered.connect(self.settings_requested)
+        self.report_action = QAction(self.tr("日结流水清单"), self, objectName="journal_report")
+        self.report_action.triggered.connect(self.open_journal_report)
         self.sign_off_action = QAction(self.tr("签退 F10"), self, shortcut=QKeySequence("F10"))
         self.sign_off_action.triggered.connect(self.sign_off_requested)
         focus_code = QAction(self, shortcut=QKeySequence("F1"))
         focus_code.triggered.connect(self.focus_code_box)
         self.addAction(focus_code)
-        for action in (self.refresh_action, self.settings_action, self.sign_off_action):
+        self.lock_action = LockAction(self)
+        self.lock_action.triggered.connect(self.lock_screen)
+        self.lock_dialog: LockDialog | None = None
+        for action in (self.refresh_action, self.report_action, self.settings_action,
+                       self.lock_action, self.sign_off_action):
             bar.addAction(action)
 
         self.menu_tree = QTreeWidget(objectName="menu_tree")
@@ -175,6 +189,15 @@ class MainWindow(QMainWindow):
 
     def _core_failed(self, exc: Exception) -> None:
         self.set_core_status(False, getattr(exc, "message", "") or str(exc))
+
+    def lock_screen(self) -> LockDialog:
+        """暂离: a modal lock only this operator's password opens."""
+        if self.lock_dialog is None or not self.lock_dialog.isVisible():
+            self.lock_dialog = LockDialog(self.session, self.ops, self)
+            self.lock_dialog.open()
+        self.lock_dialog.activateWindow()
+        self.lock_dialog.password.setFocus()
+        return self.lock_dialog
 
     # -- flows -------------------------------------------------------------------
     def focus_code_box(self) -> None:
@@ -261,8 +284,26 @@ class MainWindow(QMainWindow):
             box.open()
             return
         dialog = VoucherDialog(voucher, self)
+        dialog.open_pdf.connect(self.open_voucher_pdf)
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
+
+    def open_voucher_pdf(self, journal_number: str) -> None:
+        """The electronic voucher (电子凭证) PDF in the desktop's viewer; it is
+        filed or rebuilt off the GUI thread."""
+        self.ops.run(self.session.voucher_pdf, journal_number, on_done=self._open_file,
+                     on_error=self._core_failed)
+
+    def open_journal_report(self) -> None:
+        self.ops.run(self.session.journal_report_pdf, on_done=self._open_file,
+                     on_error=self._core_failed)
+
+    def _open_file(self, path: Any) -> None:
+        if path is None:
+            QMessageBox.information(self, self.tr("凭证"), self.tr("没有可打开的电子凭证"))
+            return
+        self.opened_files.append(Path(path))
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt name
         if event.key() == Qt.Key_Escape and self.stack.currentWidget() is self.journal:

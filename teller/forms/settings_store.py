@@ -29,6 +29,9 @@ class Settings:
     core_url: str = ""          # empty: the embedded SQLite default
     language: str = "zh_CN"
     devices: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # (name, url)
+    # customer PIN verifier: "" ($TELLER_PIN_VERIFIER, else builtin), builtin, none,
+    # or module:factory — see teller.api.make_pin_verifier
+    pin_verifier: str = ""
 
     def device_url(self, name: str) -> str:
         return dict(self.devices).get(name, "")
@@ -61,6 +64,7 @@ def load_settings(path: Path | None = None) -> Settings:
         language=language if language in LANGUAGES else defaults.language,
         devices=tuple(sorted((str(k), str(v)) for k, v in (raw.get("devices") or {}).items()
                              if v)),
+        pin_verifier=str(raw.get("pin_verifier") or ""),
     )
 
 

@@ -19,15 +19,15 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QFormLayout, QFrame, QHBoxLayout, QLabel, QPushButton,
-                               QScrollArea, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QApplication, QFormLayout, QFrame, QHBoxLayout, QLabel,
+                               QPushButton, QScrollArea, QVBoxLayout, QWidget)
 
 from teller.api import Authorizer, Outcome
 from teller.domain.money import Money, to_chinese_capital
 from teller.forms.authorize import AuthorizationDialog, reasons_text
 from teller.forms.background import Background, BusyIndicator
 from teller.forms.field_widgets import (AccountWidget, DeviceHooks, FieldWidget, PinWidget,
-                                        make_field_widget)
+                                        ResultTableWidget, make_field_widget)
 from teller.forms.i18n import pick
 
 
@@ -61,6 +61,7 @@ class WizardHost(QWidget):
         self.outcome: Outcome | None = None
         self.widgets: list[FieldWidget] = []
         self.context: dict[int, list[tuple[str, str]]] = {}  # page index -> its summary
+        self.tables: dict[int, Any] = {}  # page index -> its ResultTable (queries)
         self.touched: set[str] = set()
         self.auth_dialog: AuthorizationDialog | None = None
         self.setObjectName("wizard")
@@ -96,17 +97,25 @@ class WizardHost(QWidget):
         self.next_button.clicked.connect(self.next)
         self.submit_button.clicked.connect(self.submit)
         self.close_button.clicked.connect(self.leave)
-        ops.busy_changed.connect(lambda busy: self._update_buttons())
+        ops.busy_changed.connect(self._busy_changed)
+
+    def _busy_changed(self, busy: bool) -> None:
+        self._update_buttons()
+        # Disabling the page while a device read ran took the focus away; give it
+        # back so the teller can go on with Enter.
+        if not busy and self.run is not None and self.isVisible() \
+                and QApplication.focusWidget() is None:
+            self._focus_first()
 
     # -- lifecycle -----------------------------------------------------------
     def start(self, code: str) -> None:
-        self.run, self.outcome, self.context = None, None, {}
+        self.run, self.outcome, self.context, self.tables = None, None, {}, {}
         self.heading.setText(self.tr("正在打开交易 {0}……").format(code))
         self.ops.run(self.session.start, code, on_done=self._started, on_error=self._fault)
 
     def open_run(self, run: Any) -> None:
         """Show a run restored from the terminal store (a resumed, interrupted flow)."""
-        self.run, self.outcome, self.context = run, None, {}
+        self.run, self.outcome, self.context, self.tables = run, None, {}, {}
         self.render()
 
     def _started(self, result: tuple[Any, list]) -> None:
@@ -119,6 +128,11 @@ class WizardHost(QWidget):
         self.render()
 
     def leave(self) -> None:
+        if self.run is not None:
+            problems = self.run.leave_problems()
+            if problems:  # e.g. a quick freeze (18090) still missing the authority's details
+                self._show_problems(problems)
+                return
         outcome, self.run = self.outcome, None
         self.finished.emit(outcome)
 
@@ -142,7 +156,8 @@ class WizardHost(QWidget):
         else:
             self.step_label.setText(self._step_text(step))
             for spec in step.fields:
-                widget = make_field_widget(spec, self.hooks, self.ops, self._account_number)
+                widget = make_field_widget(spec, self.hooks, self.ops,
+                                           lambda s=spec: self._bound_number(s))
                 widget.set_raw(run.raw.get(spec.name))
                 widget.changed.connect(lambda w=widget: self._changed(w))
                 self.widgets.append(widget)
@@ -186,6 +201,16 @@ class WizardHost(QWidget):
         form.addRow(ok)
         numbers = "、".join(out.journal_numbers) if out else ""
         form.addRow(self.tr("流水号"), QLabel(numbers, objectName="journal_numbers"))
+        # A "warn" limit (18101) lets the posting through with a word for the
+        # teller: it must be seen here, not only in the audit log.
+        warnings = [w for e in (out.entries if out else ()) for w in e.warnings]
+        if warnings:
+            shown = QLabel("\n".join(dict.fromkeys(warnings)), objectName="warnings")
+            shown.setWordWrap(True)
+            shown.setStyleSheet("color: #b06000; font-weight: bold;")
+            form.addRow(self.tr("交易提示"), shown)
+        for i in sorted(self.tables):
+            form.addRow(ResultTableWidget(self.tables[i]))
         for v in (out.vouchers if out else ()):
             form.addRow(self.tr("金额"), QLabel(f"{Money(v.amount_fen).format()}"
                                                f"（{v.amount_capital}）"))
@@ -197,6 +222,14 @@ class WizardHost(QWidget):
         """Summaries (e.g. the holder's name) of the pages before this one."""
         upto = len(self.run.flow.pages) if self.run.current is None else self.run.index
         return [line for i in sorted(self.context) if i < upto for line in self.context[i]]
+
+    def _bound_number(self, spec) -> str:
+        """The number a PIN field's block is bound to (PinField.bind_to)."""
+        for name in getattr(spec, "bind_to", ()):
+            value = self.run.state[name]
+            if value:
+                return str(getattr(value, "number", value))
+        return self._account_number()
 
     def _account_number(self) -> str:
         for w in self.widgets:
@@ -248,8 +281,10 @@ class WizardHost(QWidget):
         elif key in (Qt.Key_F2, Qt.Key_F3):
             self._read_device("card" if key == Qt.Key_F2 else "passbook")
         elif key == Qt.Key_F4:
-            for w in self.widgets:
-                if isinstance(w, PinWidget) and w.read():
+            # The first PIN field still empty (a password keyed twice fills two).
+            pins = [w for w in self.widgets if isinstance(w, PinWidget)]
+            for w in sorted(pins, key=lambda w: w.block is not None):
+                if w.read():
                     break
         elif key == Qt.Key_F12:
             self.submit()
@@ -289,19 +324,23 @@ class WizardHost(QWidget):
             return
         page, index = run.current, run.index
 
-        def work():  # page rules and the summary read the core
+        def work():  # page rules, the summary and a query's table read the core
             problems = run.next()
-            return problems, (() if problems else run.summary(page))
+            if problems:
+                return problems, (), None
+            return problems, run.summary(page), run.table(page) if page.table else None
 
         self.ops.run(work, on_done=lambda result: self._moved(index, *result),
                      on_error=self._fault)
 
-    def _moved(self, index: int, problems, summary) -> None:
+    def _moved(self, index: int, problems, summary, table=None) -> None:
         if problems:
             self._show_problems(problems)
             return
         self.context[index] = [(pick(label, label_en), text)
                                for label, label_en, text in summary]
+        if table is not None:
+            self.tables[index] = table
         self.render()
 
     def back(self) -> None:
@@ -321,8 +360,12 @@ class WizardHost(QWidget):
         run = self.run
         if run is None or self.ops.busy or run.current is None or run.current.kind != "commit":
             return
-        self.ops.run(self.session.commit, run, None, on_done=self._committed,
-                     on_error=self._fault)
+        # A commit step followed by pages (e.g. 10010 reserving a number before the
+        # PIN pad page) stops there, so the host shows those pages to fill in.
+        later = [p for p in run.flow.pages[run.index + 1:] if p.applies(run.state)]
+        stop = run.current.name if later and later[0].kind == "page" else None
+        self.ops.run(self.session.commit, run, None, stop_after=stop,
+                     on_done=self._committed, on_error=self._fault)
 
     def _committed(self, outcome: Outcome) -> None:
         if outcome.entries:

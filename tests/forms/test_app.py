@@ -165,3 +165,31 @@ def test_a_voucher_opens_for_an_entry_not_posted_in_this_window(qtbot, window, s
     window.open_voucher("20990101T001999999")
     qtbot.waitUntil(lambda: window.findChild(QMessageBox, "no_voucher") is not None,
                     timeout=5000)
+
+
+def test_voucher_dialog_opens_the_electronic_voucher_pdf(qtbot, window, session, core,
+                                                          monkeypatch):
+    from PySide6.QtGui import QDesktopServices
+
+    from teller.forms.main_window import VoucherDialog
+    opened = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
+    out = session.run("10020", {"account": customer_account(core), "amount": "66.00",
+                                "mode": "cash"})
+    assert out.ok, out.problems
+    number = out.journal_numbers[0]
+    # GIVEN the voucher dialog of an entry
+    window.open_voucher(number)
+    qtbot.waitUntil(lambda: bool(window.findChildren(VoucherDialog)), timeout=5000)
+    dialog = window.findChildren(VoucherDialog)[-1]
+    # WHEN the teller presses 电子凭证 PDF
+    from PySide6.QtWidgets import QPushButton
+    dialog.findChild(QPushButton, "open_pdf").click()
+    # THEN the filed PDF of that entry opens in the desktop's viewer
+    qtbot.waitUntil(lambda: bool(opened), timeout=5000)
+    path = Path(opened[0].toLocalFile())
+    assert path.name == f"{number}.pdf" and path.read_bytes().startswith(b"%PDF-")
+    # AND the day's journal report opens from the toolbar
+    window.report_action.trigger()
+    qtbot.waitUntil(lambda: len(opened) == 2, timeout=5000)
+    assert Path(opened[1].toLocalFile()).name == "journal-T001.pdf"

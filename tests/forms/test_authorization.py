@@ -23,6 +23,9 @@ def walk_to_commit(qtbot, window, account: str, amount: str) -> None:
     # Chinese arrives through the input method, not as key codes QTest can send
     QApplication.focusWidget().insert("购车")  # use of funds (50,000 or more)
     type_and_enter(qtbot)
+    wait_page(qtbot, window, "funds")         # 18590 data capture page: category, details
+    for _ in range(len(window.wizard._inputs())):
+        type_and_enter(qtbot)
     wait_page(qtbot, window, "post")
 
 
