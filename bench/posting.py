@@ -26,6 +26,10 @@ separate database ``bench_pgbench``); its p50/p99 come from the per-transaction
 log (``-l``, 3rd field = latency in µs).
 
 Targets: engine ≥ 0.5 × pgbench TPS, engine p99 ≤ 2 × pgbench p99; hot 32/8 ≥ 0.7.
+
+On PostgreSQL the engine posts through the server-side function ``teller_post()``
+(teller/core/posting_pg.py); ``--python-engine`` measures the Python reference
+path instead. The run prints which path posted.
 """
 from __future__ import annotations
 
@@ -128,7 +132,8 @@ class _RetryCounter(logging.Handler):
 
 
 def worker(idx: int, url: str, teller: str, cash: str, customers: list[str], seconds: float,
-           ready, go, start_at, run_tag: str, profile_path: str | None, out) -> None:
+           ready, go, start_at, run_tag: str, profile_path: str | None, out,
+           server_side: bool = True) -> None:
     from teller.core.posting import PostingEngine
     from teller.core.records import EntryRequest, Leg, PostingRefused
 
@@ -138,7 +143,7 @@ def worker(idx: int, url: str, teller: str, cash: str, customers: list[str], sec
     log.addHandler(counter)
     log.propagate = False
     engine = make_engine(url, pool_size=1)
-    posting = PostingEngine(engine)
+    posting = PostingEngine(engine, server_side=server_side)
     rng = random.Random(idx * 7919 + hash(run_tag) % 1000)
     lat: list[float] = []
     refused = 0
@@ -182,11 +187,13 @@ def worker(idx: int, url: str, teller: str, cash: str, customers: list[str], sec
         prof.disable()
         prof.dump_stats(profile_path)
     engine.dispose()
-    out.put({"lat": lat, "refused": refused, "retries": counter.by_state})
+    path = getattr(posting._post_step, "__self__", None)
+    out.put({"lat": lat, "refused": refused, "retries": counter.by_state,
+             "path": "teller_post() function" if getattr(path, "_ready", False) else "Python"})
 
 
 def run_engine(url: str, data: dict, clients: int, seconds: float, hot: bool,
-               profile: bool) -> dict:
+               profile: bool, server_side: bool = True) -> dict:
     ctx = mp.get_context("spawn")
     out = ctx.Queue()
     tag = f"r{clients}{'h' if hot else ''}{uuid.uuid4().hex[:4]}"
@@ -198,7 +205,8 @@ def run_engine(url: str, data: dict, clients: int, seconds: float, hot: bool,
         cash = data["vault"] if hot else data["boxes"][teller]
         p = ctx.Process(target=worker, args=(i, url, teller, cash, data["customers"], seconds,
                                              ready, go, start_at, tag,
-                                             prof_path if (profile and i == 0) else None, out))
+                                             prof_path if (profile and i == 0) else None, out,
+                                             server_side))
         p.start()
         procs.append(p)
     for _ in procs:
@@ -216,6 +224,7 @@ def run_engine(url: str, data: dict, clients: int, seconds: float, hot: bool,
     return {"posted": len(lat), "tps": len(lat) / seconds, "p50": pct(lat, 50),
             "p99": pct(lat, 99), "refused": sum(r["refused"] for r in results),
             "retries": retries, "deadlocks": retries.get("40P01", 0),
+            "path": ", ".join(sorted({r["path"] for r in results})),
             "profile": prof_path if profile else None}
 
 
@@ -298,6 +307,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-pgbench", action="store_true")
     ap.add_argument("--profile", action="store_true", help="cProfile worker 0")
     ap.add_argument("--pgbench-db", default="bench_pgbench")
+    ap.add_argument("--python-engine", action="store_true",
+                    help="post through the Python engine, not the teller_post() function")
     args = ap.parse_args(argv)
 
     client_counts = [8, 32] if args.hot else [args.clients]
@@ -316,11 +327,13 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_pgbench:
             pgbench_init(args.url, args.pgbench_db)
         for n in client_counts:
-            eng = run_engine(url, data, n, args.seconds, args.hot, args.profile and n == 8)
+            eng = run_engine(url, data, n, args.seconds, args.hot, args.profile and n == 8,
+                             server_side=not args.python_engine)
             pgb = (pgbench_run(args.url, args.pgbench_db, n, int(args.seconds))
                    if not args.no_pgbench else None)
             rows.append((n, eng, pgb))
             print(f"\n== {n} clients, {args.seconds:g}s ==")
+            print(f"path   : {eng['path']}")
             print(f"engine : {eng['tps']:.1f} postings/s ({eng['posted']} posted, "
                   f"{eng['refused']} refused), p50 {ms(eng['p50'])}, p99 {ms(eng['p99'])}, "
                   f"retries {eng['retries'] or 0}, deadlocks (40P01) {eng['deadlocks']}")

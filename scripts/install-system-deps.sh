@@ -5,7 +5,7 @@
 # PostgreSQL's pgbench for the benchmark.
 set -euo pipefail
 PKGS="pcscd vsmartcard-vpcd libpcsclite-dev swig socat xvfb xauth fonts-noto-cjk
-      poppler-utils libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1
+      poppler-utils poppler-data libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1
       libdbus-1-3 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
       libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-xfixes0
       postgresql-client"
