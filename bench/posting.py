@@ -4,9 +4,11 @@
         --clients 8 --seconds 20 [--hot] [--profile]
 
 Creates its own schema (``bench_<random>``, dropped at the end), migrates it,
-creates the demo branch, one teller (with a cash box) per client and
+creates the demo branch, one teller per client with a cash box signed on and
+drawn (签到领用), one vault keeper (a supervisor) per client for ``--hot``, and
 ``--accounts`` customer accounts, each funded by one engine posting before the
-clock starts — so balances equal postings and ``check_books`` holds after.
+clock starts — so balances equal postings and ``check_books`` holds after. The
+vault and the boxes are funded with notes and coins of every denomination.
 
 Each client is a separate *process* (no GIL between them) with its own engine
 and ``PostingEngine``, posting a teller's mix as fast as it can:
@@ -15,8 +17,11 @@ and ``PostingEngine``, posting a teller's mix as fast as it can:
 * withdrawal  — customer D / cash C   (30 %)
 * transfer    — customer D / customer C (30 %)
 
-The cash leg is the teller's own cash box, or with ``--hot`` ONE account for
-every client (the branch vault) — the hot-row case.  ``--hot`` runs 8 and then
+Every cash posting carries its count by denomination (券别, the system's
+make-up, largest first), as the teller's cash page sends it; the engine writes
+the box's holdings and movements with the entry. The cash leg is the teller's
+own drawn box, or with ``--hot`` ONE account for every client (the branch
+vault, posted by vault keepers) — the hot-row case.  ``--hot`` runs 8 and then
 32 clients and reports the 32/8 throughput ratio and the deadlocks (retries
 after SQLSTATE 40P01, counted from the retry wrapper's log).
 
@@ -68,12 +73,17 @@ def schema_url(base: str, name: str) -> str:
 
 
 # -- set-up -------------------------------------------------------------------
+PIECES_EACH = 200_000  # of every denomination in every box and the vault
+
+
 def setup(url: str, tellers: int, n_accounts: int) -> dict:
+    from teller.core.cashbox import active_denominations
     from teller.core.demo import create_demo
     from teller.core.ledger import internal_account, open_account
     from teller.core.operators import OperatorService
     from teller.core.posting import PostingEngine
-    from teller.core.records import EntryRequest, Leg
+    from teller.core.records import CashCount, EntryRequest, Leg
+    from teller.core.teller_day import TellerDayService
 
     schema.upgrade(url)
     engine = make_engine(url)
@@ -90,6 +100,9 @@ def setup(url: str, tellers: int, n_accounts: int) -> dict:
             boxes[code] = open_account(conn, branch=BRANCH, subject="1001",
                                        title=f"{code}尾箱现金", kind="cash_box",
                                        owner_user=code, opened_on=summary.business_date)
+            ops.create_user(conn, code=f"V{i:02d}", name=f"压测金库员{i:02d}", role="supervisor",
+                            auth_level="A", branch=BRANCH, password="demo123",
+                            must_change_password=False)
         for i in range(n_accounts):
             customers.append(open_account(conn, branch=BRANCH, subject="2017",
                                           title=f"客户{i:05d}", kind="personal_current",
@@ -99,24 +112,34 @@ def setup(url: str, tellers: int, n_accounts: int) -> dict:
     with reader(engine) as conn:
         vault = internal_account(conn, BRANCH, "vault")
         clearing = internal_account(conn, BRANCH, "clearing")
+        denominations = sorted(active_denominations(conn), reverse=True)
     posting = PostingEngine(engine)
     seq = iter(range(1_000_000))
+    pile = tuple((d, PIECES_EACH) for d in denominations)
+    pile_fen = sum(d * n for d, n in pile)
 
-    def fund(account: str, amount: int, asset: bool) -> None:
-        # Cash (1001, debit side) grows by a debit; a deposit (2017) by a credit.
-        legs = ((Leg(account, "D", amount), Leg(clearing, "C", amount)) if asset
+    def fund(account: str, amount: int, cash: bool) -> None:
+        # Cash (1001, debit side) grows by a debit, with its notes; a deposit
+        # (2017) by a credit.
+        legs = ((Leg(account, "D", amount), Leg(clearing, "C", amount)) if cash
                 else (Leg(clearing, "D", amount), Leg(account, "C", amount)))
         posting.post(EntryRequest(key=f"fund-{next(seq):06d}", branch=BRANCH, teller="ADM1",
                                   terminal="T01", txn_code="00000", step="fund",
-                                  reversible=False, legs=legs))
+                                  reversible=False, legs=legs,
+                                  cash=(CashCount(account, received=pile),) if cash else ()))
 
-    fund(vault, 10**13, True)
-    for box in boxes.values():
-        fund(box, 10**12, True)
+    fund(vault, pile_fen, True)
+    for box in boxes.values():  # boxes are funded while kept in the vault …
+        fund(box, pile_fen, True)
     for number in customers:
         fund(number, 10_000_000, False)
+    day = TellerDayService(engine, ops)
+    for code in boxes:          # … and drawn at sign-on
+        started = day.sign_on(code, code)
+        assert started.box == boxes[code], started
     engine.dispose()
-    return {"boxes": boxes, "customers": customers, "vault": vault}
+    return {"boxes": boxes, "customers": customers, "vault": vault,
+            "denominations": denominations}
 
 
 # -- workers ------------------------------------------------------------------
@@ -133,9 +156,10 @@ class _RetryCounter(logging.Handler):
 
 def worker(idx: int, url: str, teller: str, cash: str, customers: list[str], seconds: float,
            ready, go, start_at, run_tag: str, profile_path: str | None, out,
-           server_side: bool = True) -> None:
+           server_side: bool, denominations: list[int]) -> None:
     from teller.core.posting import PostingEngine
-    from teller.core.records import EntryRequest, Leg, PostingRefused
+    from teller.core.records import CashCount, EntryRequest, Leg, PostingRefused
+    from teller.domain import cash as dc
 
     counter = _RetryCounter()
     log = logging.getLogger("teller.core.db")
@@ -144,6 +168,16 @@ def worker(idx: int, url: str, teller: str, cash: str, customers: list[str], sec
     log.propagate = False
     engine = make_engine(url, pool_size=1)
     posting = PostingEngine(engine, server_side=server_side)
+    by_python = 0  # postings the Python engine wrote (on PostgreSQL: handed over)
+    python_post_in = posting._post_in
+
+    def counting(*a, **kw):
+        nonlocal by_python
+        by_python += 1
+        return python_post_in(*a, **kw)
+    posting._post_in = counting
+    if posting._post_step == python_post_in:
+        posting._post_step = counting
     rng = random.Random(idx * 7919 + hash(run_tag) % 1000)
     lat: list[float] = []
     refused = 0
@@ -154,15 +188,20 @@ def worker(idx: int, url: str, teller: str, cash: str, customers: list[str], sec
         n += 1
         kind = rng.random()
         amount = rng.randint(100, 100_000)
+        counts: tuple = ()
+        if kind < 0.7:  # the cash page's make-up (配款建议), as the flows send it
+            notes = dc.pairs(dc.propose(amount, denominations))
         if kind < 0.4:
             legs, txn = (Leg(cash, "D", amount), Leg(rng.choice(customers), "C", amount)), "10020"
+            counts = (CashCount(cash, received=notes),)
         elif kind < 0.7:
             legs, txn = (Leg(rng.choice(customers), "D", amount), Leg(cash, "C", amount)), "10030"
+            counts = (CashCount(cash, paid=notes),)
         else:
             a, b = rng.sample(customers, 2)
             legs, txn = (Leg(a, "D", amount), Leg(b, "C", amount)), "20010"
         req = EntryRequest(key=f"{run_tag}-{teller}-{n:07d}", branch=BRANCH, teller=teller,
-                           terminal=teller, txn_code=txn, step="post", legs=legs)
+                           terminal=teller, txn_code=txn, step="post", legs=legs, cash=counts)
         t0 = time.perf_counter()
         try:
             posting.post(req)
@@ -173,6 +212,7 @@ def worker(idx: int, url: str, teller: str, cash: str, customers: list[str], sec
 
     one()  # warm-up: connection, subject map
     lat.clear()
+    by_python = 0
     ready.put(idx)
     go.wait()  # every process has imported, connected and posted once
     deadline = start_at.value + seconds
@@ -187,9 +227,8 @@ def worker(idx: int, url: str, teller: str, cash: str, customers: list[str], sec
         prof.disable()
         prof.dump_stats(profile_path)
     engine.dispose()
-    path = getattr(posting._post_step, "__self__", None)
     out.put({"lat": lat, "refused": refused, "retries": counter.by_state,
-             "path": "teller_post() function" if getattr(path, "_ready", False) else "Python"})
+             "by_python": by_python})
 
 
 def run_engine(url: str, data: dict, clients: int, seconds: float, hot: bool,
@@ -201,12 +240,12 @@ def run_engine(url: str, data: dict, clients: int, seconds: float, hot: bool,
     prof_path = os.path.join(tempfile.gettempdir(), f"bench_posting_{tag}.prof")
     procs = []
     for i in range(clients):
-        teller = f"B{i + 1:02d}"
-        cash = data["vault"] if hot else data["boxes"][teller]
+        teller = f"{'V' if hot else 'B'}{i + 1:02d}"  # vault keepers post to the vault
+        cash = data["vault"] if hot else data["boxes"][f"B{i + 1:02d}"]
         p = ctx.Process(target=worker, args=(i, url, teller, cash, data["customers"], seconds,
                                              ready, go, start_at, tag,
                                              prof_path if (profile and i == 0) else None, out,
-                                             server_side))
+                                             server_side, data["denominations"]))
         p.start()
         procs.append(p)
     for _ in procs:
@@ -224,7 +263,7 @@ def run_engine(url: str, data: dict, clients: int, seconds: float, hot: bool,
     return {"posted": len(lat), "tps": len(lat) / seconds, "p50": pct(lat, 50),
             "p99": pct(lat, 99), "refused": sum(r["refused"] for r in results),
             "retries": retries, "deadlocks": retries.get("40P01", 0),
-            "path": ", ".join(sorted({r["path"] for r in results})),
+            "by_python": sum(r["by_python"] for r in results),
             "profile": prof_path if profile else None}
 
 
@@ -333,7 +372,8 @@ def main(argv: list[str] | None = None) -> int:
                    if not args.no_pgbench else None)
             rows.append((n, eng, pgb))
             print(f"\n== {n} clients, {args.seconds:g}s ==")
-            print(f"path   : {eng['path']}")
+            print(f"path   : {eng['posted'] - eng['by_python']} by the teller_post() function, "
+                  f"{eng['by_python']} by the Python engine")
             print(f"engine : {eng['tps']:.1f} postings/s ({eng['posted']} posted, "
                   f"{eng['refused']} refused), p50 {ms(eng['p50'])}, p99 {ms(eng['p99'])}, "
                   f"retries {eng['retries'] or 0}, deadlocks (40P01) {eng['deadlocks']}")

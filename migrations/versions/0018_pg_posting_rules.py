@@ -94,7 +94,8 @@ CREATE OR REPLACE FUNCTION teller_post(
     p_offline boolean, p_reverses bigint, p_created_at timestamp,
     p_accounts text[], p_directions text[], p_amounts bigint[], p_leg_memos text[],
     p_required_level text, p_supervisor text, p_grant_level text,
-    p_reasons text, p_remark text, p_python_kinds text[], p_python_classes text[])
+    p_reasons text, p_remark text, p_python_kinds text[], p_python_classes text[],
+    p_cash_accounts text[], p_cash_values bigint[], p_cash_dirs text[], p_cash_pieces bigint[])
 RETURNS TABLE(o_entry_id bigint, o_business_date date, o_sequence integer,
               o_created_at timestamp, o_teller text, o_txn text, o_step text,
               o_reverses bigint, o_replayed boolean, o_accounts text[],
@@ -111,6 +112,7 @@ DECLARE
     a_onbs boolean[] := '{}'; a_status text[] := '{}'; a_start bigint[] := '{}';
     a_balance bigint[] := '{}'; a_limit bigint[] := '{}';
     a_kinds text[] := '{}'; a_amounts text[] := '{}';  -- per account, as array literals
+    a_kind text[] := '{}'; v_net bigint; v_counted bigint; v_poster_role text;
     v_kinds text[]; v_amounts bigint[];
     r record; n integer := coalesce(array_length(p_accounts, 1), 0); i integer; j integer;
     v_debit bigint := 0; v_credit bigint := 0;
@@ -233,6 +235,7 @@ BEGIN
         a_status := a_status || r.status; a_start := a_start || r.balance;
         a_balance := a_balance || r.balance; a_limit := a_limit || r.overdraft_limit;
         a_kinds := a_kinds || r.kinds; a_amounts := a_amounts || r.amounts;
+        a_kind := a_kind || r.kind;
     END LOOP;
     -- An account under a rule only the Python engine knows (a time-deposit kind,
     -- a class ceiling, a transaction limit): nothing is written yet, so the
@@ -315,6 +318,72 @@ BEGIN
             || to_json(p_leg_memos[i])::text || ']';
     END LOOP;
 
+    -- 4b. 券别 (teller.core.cashbox.record_counts): a cash leg is on the
+    -- poster's own drawn box, or on the vault posted by a supervisor, and its
+    -- counts add up to the account's net cash; no denomination may go below
+    -- zero. Everything else about cash (a box kept in the vault or not yet a
+    -- cash_boxes row, counts missing, not adding up, on a non-cash account or
+    -- of an unknown denomination, a box short of a note) goes to the Python
+    -- engine, which words the refusal: TLR02 before anything is written.
+    FOR j IN 1 .. coalesce(array_length(a_num, 1), 0) LOOP
+        IF a_kind[j] IN ('cash_box', 'vault') THEN
+            v_net := 0;
+            FOR i IN 1 .. n LOOP
+                IF p_accounts[i] = a_num[j] THEN
+                    v_net := v_net + CASE WHEN p_directions[i] = 'D' THEN p_amounts[i]
+                                          ELSE -p_amounts[i] END;
+                END IF;
+            END LOOP;
+            SELECT sum(CASE WHEN x.dir = 'in' THEN x.val * x.pcs ELSE -x.val * x.pcs END)
+              INTO v_counted
+              FROM unnest(p_cash_accounts, p_cash_values, p_cash_dirs, p_cash_pieces)
+                   x(acct, val, dir, pcs)
+             WHERE x.acct = a_num[j];
+            IF a_kind[j] = 'vault' AND v_poster_role IS NULL THEN
+                SELECT u.role INTO v_poster_role FROM users u WHERE u.code = p_teller;
+            END IF;
+            IF v_counted IS DISTINCT FROM v_net
+               OR a_kind[j] = 'cash_box' AND NOT EXISTS (
+                    SELECT 1 FROM cash_boxes b
+                     WHERE b.account_number = a_num[j] AND b.kind = 'teller'
+                       AND b.status = 'drawn' AND b.holder_user = p_teller)
+               OR a_kind[j] = 'vault' AND NOT (
+                    coalesce(v_poster_role, '') IN ('supervisor', 'administrator')
+                    AND EXISTS (SELECT 1 FROM cash_boxes b
+                                 WHERE b.account_number = a_num[j] AND b.kind = 'vault')) THEN
+                v_python := true;
+            END IF;
+        END IF;
+    END LOOP;
+    IF coalesce(array_length(p_cash_accounts, 1), 0) > 0 AND NOT v_python THEN
+        IF EXISTS (SELECT 1 FROM unnest(p_cash_accounts) x(acct)
+                    WHERE coalesce(a_kind[array_position(a_num, x.acct)], '')
+                          NOT IN ('cash_box', 'vault'))
+           OR EXISTS (SELECT 1 FROM unnest(p_cash_values) x(val)
+                       WHERE NOT EXISTS (SELECT 1 FROM cash_denominations d
+                                          WHERE d.value_fen = x.val AND d.active)) THEN
+            v_python := true;
+        ELSE
+            PERFORM 1 FROM cash_holdings h
+              WHERE h.account_number = ANY (p_cash_accounts)
+              ORDER BY h.account_number COLLATE "C", h.value_fen FOR UPDATE;
+            IF EXISTS (SELECT 1
+                         FROM (SELECT x.acct, x.val,
+                                      sum(CASE WHEN x.dir = 'in' THEN x.pcs ELSE -x.pcs END) AS d
+                                 FROM unnest(p_cash_accounts, p_cash_values, p_cash_dirs,
+                                             p_cash_pieces) x(acct, val, dir, pcs)
+                                GROUP BY x.acct, x.val) c
+                         LEFT JOIN cash_holdings h
+                           ON h.account_number = c.acct AND h.value_fen = c.val
+                        WHERE coalesce(h.pieces, 0) + c.d < 0) THEN
+                v_python := true;
+            END IF;
+        END IF;
+    END IF;
+    IF v_python THEN
+        RAISE EXCEPTION USING ERRCODE = 'TLR02', MESSAGE = 'python_path';
+    END IF;
+
     -- 5. number, chain, write: the canonical form of posting.entry_hash
     -- (json.dumps sort_keys, ensure_ascii=False, separators (",", ":"))
     v_seq := CASE WHEN v_hdate = v_bdate THEN v_hseq + 1 ELSE 1 END;
@@ -347,6 +416,29 @@ BEGIN
     SELECT v_id, x.leg, x.account, x.subject, x.direction, x.amount, x.after, x.memo
       FROM unnest(p_accounts, v_subjects, p_directions, p_amounts, v_after, p_leg_memos)
            WITH ORDINALITY AS x(account, subject, direction, amount, after, memo, leg);
+    IF coalesce(array_length(p_cash_accounts, 1), 0) > 0 THEN
+        -- the holdings were locked and checked in 4b; rows only for a
+        -- denomination the box did not hold yet (never a zero or negative row)
+        UPDATE cash_holdings h SET pieces = h.pieces + c.d
+          FROM (SELECT x.acct, x.val, sum(CASE WHEN x.dir = 'in' THEN x.pcs ELSE -x.pcs END) AS d
+                  FROM unnest(p_cash_accounts, p_cash_values, p_cash_dirs, p_cash_pieces)
+                       x(acct, val, dir, pcs)
+                 GROUP BY x.acct, x.val) c
+         WHERE h.account_number = c.acct AND h.value_fen = c.val AND c.d <> 0;
+        INSERT INTO cash_holdings (account_number, value_fen, pieces)
+        SELECT c.acct, c.val, c.d
+          FROM (SELECT x.acct, x.val, sum(CASE WHEN x.dir = 'in' THEN x.pcs ELSE -x.pcs END) AS d
+                  FROM unnest(p_cash_accounts, p_cash_values, p_cash_dirs, p_cash_pieces)
+                       x(acct, val, dir, pcs)
+                 GROUP BY x.acct, x.val) c
+         WHERE c.d > 0 AND NOT EXISTS (SELECT 1 FROM cash_holdings h
+                                        WHERE h.account_number = c.acct AND h.value_fen = c.val);
+        INSERT INTO cash_movements (entry_id, account_number, value_fen, direction, pieces)
+        SELECT v_id, x.acct, x.val, x.dir, x.pcs
+          FROM unnest(p_cash_accounts, p_cash_values, p_cash_dirs, p_cash_pieces)
+               WITH ORDINALITY AS x(acct, val, dir, pcs, o)
+         ORDER BY x.o;
+    END IF;
     FOR j IN 1 .. coalesce(array_length(a_num, 1), 0) LOOP
         IF a_balance[j] <> a_start[j] THEN
             UPDATE accounts SET balance = a_balance[j] WHERE number = a_num[j];
@@ -368,7 +460,7 @@ END $fn$
 
 SIGNATURE = ("teller_post(text, text, text, text, text, text, text, text, text, boolean, "
              "boolean, bigint, timestamp, text[], text[], bigint[], text[], text, text, text, "
-             "text, text, text[], text[])")
+             "text, text, text[], text[], text[], bigint[], text[], bigint[])")
 # The signature revision 0010_pg_posting created (before the Python-only routing).
 OLD_SIGNATURE = ("teller_post(text, text, text, text, text, text, text, text, text, boolean, "
                  "boolean, bigint, timestamp, text[], text[], bigint[], text[], text, text, "

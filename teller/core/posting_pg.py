@@ -22,13 +22,20 @@ posts through the Python engine instead (correct, only slower).
 
 Rules that live only in the Python engine (transaction limits, deductions,
 reversal hooks, time-deposit kinds, service-only steps, class balance
-ceilings, core effects, cash counts) never run in the function: a request
+ceilings, core effects, cash actions such as transfers and balancing) never
+run in the function: a request
 that could meet one is posted by the Python engine (:func:`python_only_reason`
 decides from the request; the function decides from the locked accounts,
 with the kinds and classes this module passes it, and answers SQLSTATE
 ``TLR02`` before it writes anything). :data:`RULE_COVERAGE` names every rule
 of posting.py and how this path keeps it; a test fails when posting.py grows
 a rule this table does not name.
+
+Cash counts (券别) of an ordinary cash entry are kept by the function: the
+teller's own drawn box (or the vault, posted by a supervisor), counts adding
+up to the cash legs, no denomination
+below zero, the holdings and ``cash_movements`` written as
+``cashbox.record_counts`` writes them. Any other cash case is handed over.
 """
 from __future__ import annotations
 
@@ -41,6 +48,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from teller.core.records import EntryRequest, PostedEntry, PostedLeg, PostingRefused
+from teller.domain import cash as dc
 
 from teller.core import posting as _posting
 
@@ -53,11 +61,12 @@ REFUSAL_SQLSTATE = "TLR01"  # raised by teller_refuse() in the function
 PYTHON_PATH_SQLSTATE = "TLR02"  # an account under a Python-only rule: nothing written
 FUNCTION = ("teller_post(text, text, text, text, text, text, text, text, text, boolean, "
             "boolean, bigint, timestamp, text[], text[], bigint[], text[], text, text, text, "
-            "text, text, text[], text[])")
+            "text, text, text[], text[], text[], bigint[], text[], bigint[])")
 CALL = ("SELECT * FROM teller_post(%s::text, %s::text, %s::text, %s::text, %s::text, %s::text, "
         "%s::text, %s::text, %s::text, %s::boolean, %s::boolean, %s::bigint, %s::timestamp, "
         "%s::text[], %s::text[], %s::bigint[], %s::text[], %s::text, %s::text, %s::text, "
-        "%s::text, %s::text, %s::text[], %s::text[])")
+        "%s::text, %s::text, %s::text[], %s::text[], %s::text[], %s::bigint[], %s::text[], "
+        "%s::bigint[])")
 
 #: Every rule table and rule hook of posting.py, and how the function keeps it:
 #: ``table`` — teller_posting_rules() holds the same rows (see :func:`rules_match`);
@@ -74,7 +83,8 @@ RULE_COVERAGE = {
     "REVERSAL_HOOKS": "request", "register_reversal_hook": "request",  # reversals
     "DEDUCTION_PURPOSES": "request", "apply_posting_effects": "request",  # purpose != normal
     "enforce_limits": "account",              # an active limit_rules row
-    "post_counts": "request",                 # cash counts, a 1001 leg (cashbox)
+    "post_counts": "request+account",         # cash actions by request; counts on a
+                                              # drawn teller box kept by the function
     "HOLD_APPLICATION_EFFECT": "request", "hold_application_effect": "request",  # req.effect
     "debit_block": "table",                   # the same status/control tables
 }
@@ -113,11 +123,26 @@ def python_only_reason(req: EntryRequest) -> str | None:
         return "reversal"          # reversal hooks, limit usage and deductions given back
     if req.txn_code in python_only_txn_codes():
         return "txn_code"          # service-only steps, kind-restricted transactions
-    if req.cash or req.cash_action:
-        return "cash"              # denomination counts are recorded by the Python side
-    if any(leg.account[4:8] == "1001" for leg in req.legs):
-        return "cash_leg"          # a box or vault (subject 1001 in the number) needs counts
+    if req.cash_action:
+        return "cash_action"       # transfers, balancing, over/short (teller.core.cashbox)
+    if len({c.account for c in req.cash}) != len(req.cash) or any(
+            isinstance(n, bool) or not isinstance(n, int) or n < 0
+            for c in req.cash for _, n in c.received + c.paid):
+        return "cash_shape"        # counts the Python engine refuses with its own words
     return None
+
+
+def cash_arrays(req: EntryRequest) -> tuple[list[str], list[int], list[str], list[int]]:
+    """The counts of ``req`` as the function's four parallel arrays, in the
+    order the Python engine writes ``cash_movements``: by box number, then the
+    pieces received and the pieces paid, largest denomination first."""
+    rows: tuple[list, list, list, list] = ([], [], [], [])
+    for count in sorted(req.cash, key=lambda c: c.account):
+        for direction, pieces in (("in", count.received), ("out", count.paid)):
+            for value, n in dc.clean(pieces).items():
+                for column, item in zip(rows, (count.account, value, direction, n)):
+                    column.append(item)
+    return rows
 
 # Limits on withdrawals that the Python engine hard-codes in _check_leg:
 # (control kind, purpose that may pass it).
@@ -177,7 +202,8 @@ class PgPoster:
             req.required_level,
             grant.supervisor if grant else None, grant.level if grant else None,
             json.dumps(list(grant.reasons), ensure_ascii=False) if grant else None,
-            grant.remark[:200] if grant else None, python_only_kinds(), python_only_classes())
+            grant.remark[:200] if grant else None, python_only_kinds(), python_only_classes(),
+            *cash_arrays(req))
         raw = conn.connection.driver_connection
         # The call is one statement, so on an idle connection it runs as its own
         # transaction (autocommit): no BEGIN and COMMIT round trips. Atomicity
