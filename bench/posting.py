@@ -47,7 +47,6 @@ import os
 import pstats
 import random
 import re
-import statistics
 import subprocess
 import sys
 import tempfile

@@ -402,11 +402,12 @@ def run_day_end(engine: Engine, branch: str, *, calendar: BusinessCalendar | Non
                                            operator=batch_operator(branch), clock=clock)
         run_in_transaction(engine, lambda c: check(c, close=True))
     except DayEndRefused as exc:
+        problems = [p.message for p in exc.problems]
+
         def log(conn: Connection) -> None:
             if conn.execute(select(branches_t.c.code).where(branches_t.c.code == branch)).first():
                 _audit(conn, now(), batch_operator(branch), "day_end_refused",
-                       {"branch": branch, "problems": [p.message for p in exc.problems]},
-                       "refused")
+                       {"branch": branch, "problems": problems}, "refused")
         run_in_transaction(engine, log)
         raise
 

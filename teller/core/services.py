@@ -63,14 +63,11 @@ from teller.core.day_end_service import DayEndService
 from teller.core.db import reader, run_in_transaction
 from teller.core.cashbox import CashService
 from teller.core.counter_rules import CounterChecks, CounterRules
-from teller.core.customer_pin import CustomerPinService
-from teller.core.ledger import internal_account
 from teller.core.media import MediaService
 from teller.core.passbook_lines import DEFAULT_GEOMETRY, PassbookGeometry, PassbookService
 from teller.core.operators import OperatorService
 from teller.core.personal import PersonalServices
 from teller.core.loss_follow_up import LossService
-from teller.core.operators import OperatorService
 from teller.core.password_maintenance import PasswordMaintenance
 from teller.core.pin_verifier import PinVerifier
 from teller.core.posting import PostingEngine

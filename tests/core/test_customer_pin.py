@@ -10,10 +10,7 @@ from teller.core.customer_pin import CustomerPinService
 from teller.core.db import reader
 from teller.core.pin_verifier import PinCheck, ZoneKeyPinVerifier
 from teller.core.records import PostingRefused
-from teller.devices.emulators.pinpad import DEMO_MASTER_KEY, DEMO_WORKING_KEY, PinPadEmulator
-from teller.devices.pinpad import PinPad
-from teller.devices.transports.serial import SerialTransport
-from teller.domain.pin import encrypt_working_key, key_check_value
+from teller.devices.emulators.pinpad import DEMO_WORKING_KEY
 
 pytestmark = pytest.mark.postgres
 

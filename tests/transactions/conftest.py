@@ -8,11 +8,8 @@ import pytest
 from teller.core.pin_verifier import ZoneKeyPinVerifier
 from teller.devices.card_reader import PbocReader
 from teller.devices.card_reader.pboc import luhn_complete
-from teller.devices.emulators.pinpad import DEMO_MASTER_KEY, DEMO_WORKING_KEY, PinPadEmulator
+from teller.devices.emulators.pinpad import DEMO_WORKING_KEY
 from teller.devices.emulators.virtual_card import VirtualPbocCard
-from teller.devices.pinpad import PinPad
-from teller.devices.transports.serial import SerialTransport
-from teller.domain.pin import encrypt_working_key, key_check_value
 from tests.conftest import FAST_SCRYPT
 
 PIN_SECRET = b"bank-secret-for-personal-tests"

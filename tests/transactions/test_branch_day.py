@@ -7,7 +7,6 @@ has moved, the accrual is the hand-computed one, the books check and every
 box's notes equal its GL 1001 balance."""
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
 import pytest

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from teller.core import models as m
 from teller.core.db import reader
 from tests.transactions.conftest import new_card
-from tests.transactions.test_personal_open import NEW_ID, WANG_ID, card_values
+from tests.transactions.test_personal_open import WANG_ID, card_values
 
 pytestmark = pytest.mark.postgres
 
