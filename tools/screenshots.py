@@ -4,11 +4,15 @@
 
 Builds a throw-away demo core in a temporary directory, signs on as T001 and
 grabs the sign-on dialog, the main window (after one deposit, so the journal
-has a line) and the deposit wizard's amount page with its 大写 line.
+has a line), the deposit wizard's amount page with its 大写 line and its cash
+page with the proposed make-up (配款建议), the blind balancing page (09030), and
+the first deposit's electronic voucher PDF as a PNG (needs ``pdftoppm``).
 """
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -90,7 +94,24 @@ def main(out: Path) -> int:
     win.wizard.widgets[0].edit.setText("1,680.32")
     settle(300)
     win.grab().save(str(out / "wizard_amount.png"))
+    win.wizard.next()   # mode cash (the default): the count page
+    wait(lambda: not ops.busy and win.wizard.run.current.name == "cash")
+    settle(300)
+    win.grab().save(str(out / "wizard_cash.png"))
     ops.wait_idle()
+    win.wizard.leave()
+    wait(lambda: not ops.busy and win.stack.currentWidget() is not win.wizard)
+
+    win.open_code("09030")
+    wait(lambda: win.wizard.run is not None and not ops.busy)
+    settle(300)
+    win.grab().save(str(out / "balancing_blind.png"))
+    ops.wait_idle()
+
+    pdf = session.voucher_pdf(first.journal_numbers[0])
+    if pdf is not None and shutil.which("pdftoppm"):
+        subprocess.run(["pdftoppm", "-png", "-r", "80", "-singlefile", str(pdf),
+                        str(out / "voucher_pdf")], check=True)
     terminal.close()
     print("\n".join(str(p) for p in sorted(out.glob("*.png"))))
     return 0
