@@ -8,10 +8,8 @@ receipt is corrected by voiding.
 from __future__ import annotations
 
 from teller.transactions.context import Services, StepContext
-from teller.transactions.flow import AuthNeed, Commit, CommitResult, Flow, FlowState, Page
-from teller.transactions.voucher_stock import (
-    count_of, kind_field, number_field, range_rules, stock_summary,
-)
+from teller.transactions.flow import AuthNeed, Commit, CommitResult, Flow, FlowState
+from teller.transactions.voucher_stock import count_of, range_page
 
 
 def post_receive(state: FlowState, ctx: StepContext) -> CommitResult:
@@ -28,10 +26,7 @@ class VoucherReceive(Flow):
     title_en = "Blank voucher receipt"
     category = "cash"
     pages = (
-        Page("range", "凭证号段", "Number range",
-             fields=(kind_field(), number_field("first", "起始号码", "First number"),
-                     number_field("last", "终止号码", "Last number")),
-             rules=range_rules, summary=stock_summary(own_box=False)),
+        range_page(own_box=False),
         Commit("post", "入库", "Receive", execute=post_receive, reversible=False),
     )
 

@@ -6,10 +6,8 @@ stock, C the teller's box. Level-A authorization.
 from __future__ import annotations
 
 from teller.transactions.context import Services, StepContext
-from teller.transactions.flow import AuthNeed, Commit, CommitResult, Flow, FlowState, Page
-from teller.transactions.voucher_stock import (
-    count_of, kind_field, number_field, range_rules, stock_summary,
-)
+from teller.transactions.flow import AuthNeed, Commit, CommitResult, Flow, FlowState
+from teller.transactions.voucher_stock import count_of, range_page
 
 
 def post_return(state: FlowState, ctx: StepContext) -> CommitResult:
@@ -26,10 +24,7 @@ class VoucherReturn(Flow):
     title_en = "Return blank vouchers"
     category = "cash"
     pages = (
-        Page("range", "凭证号段", "Number range",
-             fields=(kind_field(), number_field("first", "起始号码", "First number"),
-                     number_field("last", "终止号码", "Last number")),
-             rules=range_rules, summary=stock_summary(own_box=True)),
+        range_page(own_box=True),
         Commit("post", "上缴", "Return", execute=post_return, reversible=False),
     )
 

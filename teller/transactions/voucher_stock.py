@@ -6,7 +6,7 @@ from __future__ import annotations
 from teller.domain.problems import Problem
 from teller.transactions.context import Services
 from teller.transactions.fields import ChoiceField, TextField
-from teller.transactions.flow import FlowState
+from teller.transactions.flow import FlowState, Page
 
 KIND_CHOICES = (
     ("passbook", "存折", "Passbook"),
@@ -64,3 +64,12 @@ def stock_summary(own_box: bool):
 
 def count_of(state: FlowState) -> int:
     return int(state["last"]) - int(state["first"]) + 1
+
+
+def range_page(*, own_box: bool) -> Page:
+    """The number-range page of 07110/07120/07140: kind, first and last number,
+    and the stock (the branch's, or with ``own_box`` the teller's box) alongside."""
+    return Page("range", "凭证号段", "Number range",
+                fields=(kind_field(), number_field("first", "起始号码", "First number"),
+                        number_field("last", "终止号码", "Last number")),
+                rules=range_rules, summary=stock_summary(own_box=own_box))
