@@ -236,16 +236,7 @@ class PostingEngine:
             if within is not None and not posted.replayed:
                 within(c, posted)
             return posted
-        for _ in range(5):
-            try:
-                return run_in_transaction(self.engine, work)
-            except IntegrityError as exc:
-                # A concurrent attempt with the same key (or the same reversal)
-                # won the race; the next round finds its result.
-                if not self._is_race(exc):
-                    raise
-                last = exc
-        raise last
+        return self.transaction(work)
 
     def find_in(self, conn: Connection, key: str) -> PostedEntry | None:
         """Like :meth:`find`, inside the caller's transaction."""
@@ -286,7 +277,8 @@ class PostingEngine:
 
     def transaction(self, work: Callable[[Connection], T]) -> T:
         """``work(conn)`` in one database transaction, retried after a lost race
-        on an idempotency key (the next round finds the winner's entry)."""
+        on an idempotency key or a reversal: a concurrent attempt with the same
+        key won, and the next round finds its result."""
         for _ in range(5):
             try:
                 return run_in_transaction(self.engine, work)
