@@ -23,19 +23,18 @@ posts through the Python engine instead (correct, only slower).
 Rules that live only in the Python engine (transaction limits, deductions,
 reversal hooks, time-deposit kinds, service-only steps, class balance
 ceilings, core effects, cash actions such as transfers and balancing) never
-run in the function: a request
-that could meet one is posted by the Python engine (:func:`python_only_reason`
-decides from the request; the function decides from the locked accounts,
-with the kinds and classes this module passes it, and answers SQLSTATE
-``TLR02`` before it writes anything). :data:`RULE_COVERAGE` names every rule
-of posting.py and how this path keeps it; a test fails when posting.py grows
-a rule this table does not name.
+run in the function: a request that could meet one is posted by the Python
+engine (:func:`python_only_reason` decides from the request; the function
+decides from the locked accounts, with the kinds and classes this module
+passes it, and answers SQLSTATE ``TLR02`` before it writes anything).
+:data:`RULE_COVERAGE` names every rule of posting.py and how this path keeps
+it; a test fails when posting.py grows a rule this table does not name.
 
 Cash counts (券别) of an ordinary cash entry are kept by the function: the
 teller's own drawn box (or the vault, posted by a supervisor), counts adding
-up to the cash legs, no denomination
-below zero, the holdings and ``cash_movements`` written as
-``cashbox.record_counts`` writes them. Any other cash case is handed over.
+up to the cash legs, no denomination below zero, the holdings and
+``cash_movements`` written as ``cashbox.record_counts`` writes them. Any other
+cash case is handed over, so its refusal is worded in one place.
 """
 from __future__ import annotations
 
