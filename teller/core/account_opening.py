@@ -32,6 +32,7 @@ from sqlalchemy.engine import Connection
 from teller.core import models as m
 from teller.core.customers import customer_problems, find_customer, save_customer
 from teller.core.ledger import new_account_number, open_account
+from teller.core.models_passbook import Passbook
 from teller.core.models_personal import AccountEvent, AccountVerification, SmsSigning
 from teller.core.blank_vouchers import use_for_leg
 from teller.core.posting import CLASS_BALANCE_CEILINGS, register_effect, register_reversal_hook
@@ -45,6 +46,7 @@ postings_t = m.Posting.__table__
 
 events_t = AccountEvent.__table__
 sms_t = SmsSigning.__table__
+books_t = Passbook.__table__
 verifications_t = AccountVerification.__table__
 
 ACCOUNT_CLASSES = (("I", "Ⅰ类户", "Class I"), ("II", "Ⅱ类户", "Class II"),
@@ -213,6 +215,11 @@ def _undo_open(conn: Connection, account: str, original_id: int, bdate: dt.date)
         status="closed", closed_on=bdate))
     conn.execute(update(sms_t).where(sms_t.c.account_number == account)
                  .values(status="cancelled"))
+    # The passbook handed over at the opening is taken back with it; its blank
+    # voucher goes back to the box through blank_vouchers' own reversal hook.
+    conn.execute(update(books_t).where(books_t.c.account_number == account,
+                                       books_t.c.status == "active")
+                 .values(status="voided", voided_on=bdate, void_reason="opening_reversed"))
 
 
 #: kind -> undo(conn, account, event_row, original_entry_id, business_date)

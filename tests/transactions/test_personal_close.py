@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from teller.core import models as m
 from teller.core.db import reader, run_in_transaction
+from teller.core.models_passbook import Passbook
 from teller.domain.identity import resident_id_check_char
 from teller.domain.interest import Rate, interest_on_accrual
 from teller.transactions.flow import ResultTable
@@ -258,3 +259,32 @@ def test_a_passbook_account_is_closed_with_its_passbook(core, teller_session, ke
     assert out.ok, out.problems
     r = row(core, number)
     assert (r.status, r.medium_kind, r.medium_number) == ("closed", "passbook_void", issued)
+
+
+def test_reversing_a_passbook_opening_takes_the_passbook_back(core, teller_session, keyed):
+    # GIVEN a passbook account opened with 42.00 (book 1 from the box's smallest passbook)
+    run, _ = teller_session.start("10010")
+    run.set_many({"id": {"type": "resident_id", "number": "11010519800101123"
+                         + resident_id_check_char("11010519800101123")},
+                  "medium_kind": "passbook"})
+    assert teller_session.commit(run, stop_after="number").ok
+    number = run.state["account_number"]
+    run.set_many({"pin": keyed(number, "424242"), "pin_again": keyed(number, "424242"),
+                  "opening_amount": "42.00"})
+    opened = teller_session.commit(run)
+    assert opened.ok, opened.problems
+    passbooks = teller_session.terminal.core.passbooks
+    issued = passbooks.active_book(number).voucher_number
+    # WHEN the opening is reversed (08210, supervisor S002)
+    out = teller_session.run("08210", {"journal_number": opened.journal_numbers[-1]},
+                             authorizer=("S002", "demo123"))
+    # THEN the account is closed, book 1 is void and no book is active
+    assert out.ok, out.problems
+    assert row(core, number).status == "closed"
+    assert passbooks.active_book(number) is None
+    with reader(core.engine) as conn:
+        book = conn.execute(sa.select(Passbook.status, Passbook.void_reason)
+                            .where(Passbook.account_number == number)).one()
+    assert tuple(book) == ("voided", "opening_reversed")
+    # AND the blank passbook is back in the box, the smallest again
+    assert teller_session.terminal.core.vouchers.use_next("0101", "T001", "passbook") == issued
