@@ -6,7 +6,7 @@ the CLI and tests. Business refusals are :class:`Outcome` data, never exceptions
     signed = terminal.sign_on("T001", "demo123")           # SignOnOutcome
     session = signed.session                               # None unless signed.ok
     out = session.run("10030", {"account": "6217...", "amount": "60000.00", "mode": "cash",
-                                "funds_source": "购车"}, authorizer=("S002", "demo123"))
+                                "funds_category": "property"}, authorizer=("S002", "demo123"))
     out.ok, out.journal_numbers, out.problems, out.needs_authorization, out.vouchers
     session.journal_today()                                # JournalLine records
     session.voucher(journal_number)                        # Voucher | None, from the core

@@ -119,7 +119,7 @@ def test_withdrawal_refused_by_control_with_the_rules_message(core, session):
 
 def test_large_cash_withdrawal_needs_authorization_nothing_posted_without(core, session):
     number = core.demo.accounts[1][0]  # 86,000.50
-    values = {"account": number, "amount": "60,000.00", "mode": "cash", "funds_source": "购车"}
+    values = {"account": number, "amount": "60,000.00", "mode": "cash", "funds_detail": "购车"}
     n = entry_count(core)
     # WHEN no supervisor is given
     out = session.run("10030", values)
@@ -151,7 +151,7 @@ def test_level_b_needed_above_limit_b(core, session):
         conn.execute(sa.update(m.Branch.__table__).values(cash_auth_limit_b=8_000_000))
     run_in_transaction(core.engine, fund)
     number = core.demo.accounts[1][0]
-    values = {"account": number, "amount": "85,000.00", "mode": "cash", "funds_source": "购房"}
+    values = {"account": number, "amount": "85,000.00", "mode": "cash", "funds_detail": "购房"}
     out = session.run("10030", values, ("S002", PW))  # S002 is level A only
     assert not out.ok and out.needs_authorization[0].level == "B"
     assert out.problems[0].message == "授权级别不足：需要B级授权"
@@ -161,7 +161,7 @@ def test_level_b_needed_above_limit_b(core, session):
 
 def test_wrong_supervisor_password_counts_toward_lock_out(core, session):
     values = {"account": core.demo.accounts[1][0], "amount": "60,000.00", "mode": "cash",
-              "funds_source": "x"}
+              "funds_detail": "x"}
     n = entry_count(core)
     out = session.run("10030", values, ("S002", "bad12345"))
     assert not out.ok and "还可尝试5次" in out.problems[0].message
@@ -177,7 +177,7 @@ def test_wrong_supervisor_password_counts_toward_lock_out(core, session):
 
 def test_supervisor_refusal_is_recorded_with_remark(core, session):
     values = {"account": core.demo.accounts[1][0], "amount": "60,000.00", "mode": "cash",
-              "funds_source": "x"}
+              "funds_detail": "x"}
     n = entry_count(core)
     out = session.run("10030", values, Authorizer("S001", PW, remark="客户身份存疑",
                                                   refuse=True))
@@ -243,7 +243,7 @@ def test_voucher_is_rebuilt_from_the_core_in_a_later_session(core, terminal, ses
     number = core.demo.accounts[1][0]  # 86,000.50
     # GIVEN an authorized cash withdrawal posted in one session, which then signs off
     out = session.run("10030", {"account": number, "amount": "60,000.00", "mode": "cash",
-                                "funds_source": "购车"}, ("S002", PW))
+                                "funds_detail": "购车"}, ("S002", PW))
     assert out.ok, out.problems
     printed = out.vouchers[0]
     session.sign_off()

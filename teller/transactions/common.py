@@ -83,12 +83,10 @@ def holder_summary(name: str) -> Callable[[FlowState, Services], tuple]:
 
 
 def cash_page_rules(state: FlowState, services: Services) -> list[Problem]:
+    """The cash page of 10020/10030; large cash's source or use of funds is
+    asked once, on the 18590 page that follows (counter_pages.funds_page)."""
     amount = state["amount"]
-    problems = cash_note_problems(state, services, amount.fen if amount is not None else None)
-    if amount is not None and amount.fen >= LARGE_CASH_FEN and not state["funds_source"]:
-        problems.append(Problem("funds_source", "现金5万元（含）以上须登记资金来源或用途",
-                                "Cash of 50,000 or more needs the source or use of funds"))
-    return problems
+    return cash_note_problems(state, services, amount.fen if amount is not None else None)
 
 
 def cash_note_problems(state: FlowState, services: Services,

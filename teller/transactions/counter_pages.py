@@ -27,11 +27,10 @@ def is_large_cash(state: FlowState) -> bool:
 
 
 def funds_declaration(state: FlowState) -> FundsDeclaration | None:
-    """What the funds page (and the cash page's free text) declared, if large cash."""
+    """What the 18590 funds page declared, if large cash."""
     if not is_large_cash(state):
         return None
-    return FundsDeclaration(state.get("funds_category", "other"),
-                            state.get("funds_detail") or state.get("funds_source") or "")
+    return FundsDeclaration(state.get("funds_category", "other"), state.get("funds_detail") or "")
 
 
 def funds_rules(state: FlowState, services: Services) -> list[Problem]:

@@ -108,12 +108,14 @@ def test_large_cash_needs_source_of_funds_recorded_with_the_posting(counter):
     # WHEN 60,000.00 cash comes in without any source of funds
     out = counter.session.run("10020", {"account": number, "amount": "60,000.00",
                                         "mode": "cash"})
-    # THEN it is refused and nothing posts
-    assert not out.ok and "资金来源或用途" in out.problems[0].message
+    # THEN it is refused on the 18590 page ("other", the default, needs its words)
+    # and nothing posts
+    assert not out.ok and [p.field for p in out.problems] == ["funds_detail"]
+    assert "资金来源/用途" in out.problems[0].message
     assert entries(counter.core) == n
     # WHEN the source is given on the 18590 page
     out = counter.session.run("10020", {"account": number, "amount": "60,000.00", "mode": "cash",
-                                        "funds_source": "经营收入", "funds_category": "business",
+                                        "funds_category": "business",
                                         "funds_detail": "门店营业款"})
     # THEN it posts and the register holds the line for that entry
     assert out.ok, out.problems
@@ -142,9 +144,8 @@ def test_large_cash_withdrawal_use_of_funds_other_needs_a_description(counter):
     values = {"account": number, "amount": "55,000.00", "mode": "cash",
               "funds_category": "other"}
     out = counter.session.run("10030", values, ("S002", PW))
-    assert not out.ok and out.problems[0].field in ("funds_source", "funds_detail")
-    out = counter.session.run("10030", {**values, "funds_source": "x",
-                                        "funds_detail": "装修"}, ("S002", PW))
+    assert not out.ok and out.problems[0].field == "funds_detail"
+    out = counter.session.run("10030", {**values, "funds_detail": "装修"}, ("S002", PW))
     assert out.ok, out.problems
     info = counter.terminal.core.counter.record_for(out.journal_numbers[0])
     assert (info.direction, info.category, info.detail) == ("withdrawal", "other", "装修")

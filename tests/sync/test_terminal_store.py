@@ -151,7 +151,7 @@ def test_no_pin_block_or_password_reaches_the_store(core, tmp_path):
         session = terminal.sign_on("T001", PW).session
         out = session.run("10030", {"account": core.demo.accounts[1][0], "pin": block,
                                     "amount": "60,000.00", "mode": "cash",
-                                    "funds_source": "购车"}, ("S002", PW))
+                                    "funds_detail": "购车"}, ("S002", PW))
         assert out.ok, out.problems
         rec = terminal.store.run(out.run_id)
         assert rec.status == "done" and "pin" not in rec.snapshot["raw"]

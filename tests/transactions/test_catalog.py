@@ -63,7 +63,7 @@ def run_cli(tmp_path, core, code, values, *extra, env_extra=None):
 
 def test_cli_run_prints_outcome_and_exit_status(core, tmp_path):
     number = core.demo.accounts[1][0]
-    values = {"account": number, "amount": "60,000.00", "mode": "cash", "funds_source": "购车"}
+    values = {"account": number, "amount": "60,000.00", "mode": "cash", "funds_detail": "购车"}
     rc, out = run_cli(tmp_path, core, "10030", values)
     assert rc == 1 and out["needs_authorization"][0]["level"] == "A"
     before = core.balance(number)

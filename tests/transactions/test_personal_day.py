@@ -90,8 +90,8 @@ def test_a_full_personal_deposit_day(counter, tmp_path):  # noqa: F811
     refused = session.run("10020", values)
     assert not refused.ok and not refused.journal_numbers
     assert balance(core, card_account) == 300_020
-    out = session.run("10020", {**values, "funds_source": "经营收入",
-                                "funds_category": "business", "funds_detail": "门店营业款"})
+    out = session.run("10020", {**values, "funds_category": "business",
+                                "funds_detail": "门店营业款"})
     assert out.ok, out.problems
     big = out.journal_numbers[0]
     journal.append(big)
@@ -107,7 +107,7 @@ def test_a_full_personal_deposit_day(counter, tmp_path):  # noqa: F811
 
     # 4. 10030: 55,000.00 cash out needs the PIN and, above 50,000.00, a supervisor
     values = {"account": {"number": pan, "source": "card"}, "amount": "55,000.00",
-              "mode": "cash", "funds_source": "购车", "funds_category": "consumption"}
+              "mode": "cash", "funds_category": "consumption", "funds_detail": "购车"}
     no_pin = session.run("10030", values, SUPERVISOR)
     assert not no_pin.ok and no_pin.problems[0].field == "pin"
     wrong = session.run("10030", {**values, "pin": counter.pin(pan, "111111")}, SUPERVISOR)
