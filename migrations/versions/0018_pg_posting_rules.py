@@ -112,7 +112,9 @@ DECLARE
     a_onbs boolean[] := '{}'; a_status text[] := '{}'; a_start bigint[] := '{}';
     a_balance bigint[] := '{}'; a_limit bigint[] := '{}';
     a_kinds text[] := '{}'; a_amounts text[] := '{}';  -- per account, as array literals
-    a_kind text[] := '{}'; v_net bigint; v_counted bigint; v_poster_role text;
+    a_kind text[] := '{}'; a_box_ok boolean[] := '{}'; a_box_vault boolean[] := '{}';
+    v_net bigint; v_counted bigint; v_poster_role text; v_missing boolean := false; k integer;
+    v_short bigint; v_known bigint;
     v_kinds text[]; v_amounts bigint[];
     r record; n integer := coalesce(array_length(p_accounts, 1), 0); i integer; j integer;
     v_debit bigint := 0; v_credit bigint := 0;
@@ -214,8 +216,15 @@ BEGIN
                a.status::text AS status, a.kind::text AS kind,
                a.account_class::text AS account_class, a.balance, a.overdraft_limit,
                s.side::text AS side, s.on_balance_sheet, c.kinds::text AS kinds,
-               c.amounts::text AS amounts
+               c.amounts::text AS amounts,
+               -- a cash leg's box: drawn by the poster, or the vault's own row
+               coalesce(b.kind = 'teller' AND b.status = 'drawn' AND b.holder_user = p_teller,
+                        false) AS box_ok,
+               coalesce(b.kind = 'vault', false) AS box_vault,
+               EXISTS (SELECT 1 FROM limit_rules l
+                        WHERE l.account_number = a.number AND l.status = 'active') AS limited
           FROM accounts a JOIN gl_subjects s ON s.code = a.subject_code
+          LEFT JOIN cash_boxes b ON b.account_number = a.number
           LEFT JOIN LATERAL (
                 SELECT array_agg(k.kind::text ORDER BY k.id) AS kinds,
                        array_agg(k.amount ORDER BY k.id) AS amounts
@@ -227,7 +236,8 @@ BEGIN
          ORDER BY a.number COLLATE "C"
            FOR UPDATE OF a
     LOOP
-        IF r.kind = ANY (p_python_kinds) OR r.account_class = ANY (p_python_classes) THEN
+        IF r.kind = ANY (p_python_kinds) OR r.account_class = ANY (p_python_classes)
+           OR r.limited THEN
             v_python := true;
         END IF;
         a_num := a_num || r.number; a_subject := a_subject || r.subject_code;
@@ -235,17 +245,19 @@ BEGIN
         a_status := a_status || r.status; a_start := a_start || r.balance;
         a_balance := a_balance || r.balance; a_limit := a_limit || r.overdraft_limit;
         a_kinds := a_kinds || r.kinds; a_amounts := a_amounts || r.amounts;
-        a_kind := a_kind || r.kind;
+        a_kind := a_kind || r.kind; a_box_ok := a_box_ok || r.box_ok;
+        a_box_vault := a_box_vault || r.box_vault;
     END LOOP;
     -- An account under a rule only the Python engine knows (a time-deposit kind,
     -- a class ceiling, a transaction limit): nothing is written yet, so the
     -- client can post the whole request through the Python engine instead.
-    IF v_python OR EXISTS (SELECT 1 FROM limit_rules l
-                            WHERE l.account_number = ANY (a_num) AND l.status = 'active') THEN
+    IF v_python THEN
         RAISE EXCEPTION USING ERRCODE = 'TLR02', MESSAGE = 'python_path';
     END IF;
-    IF coalesce(array_length(a_num, 1), 0) < (SELECT count(DISTINCT x) FROM unnest(p_accounts) x)
-    THEN
+    FOR i IN 1 .. n LOOP
+        IF array_position(a_num, p_accounts[i]) IS NULL THEN v_missing := true; END IF;
+    END LOOP;
+    IF v_missing THEN
         FOR r IN SELECT DISTINCT x COLLATE "C" AS number FROM unnest(p_accounts) x ORDER BY 1 LOOP
             IF array_position(a_num, r.number) IS NULL THEN
                 PERFORM teller_refuse('no_account', '账户 ' || r.number || ' 不存在',
@@ -320,11 +332,12 @@ BEGIN
 
     -- 4b. 券别 (teller.core.cashbox.record_counts): a cash leg is on the
     -- poster's own drawn box, or on the vault posted by a supervisor, and its
-    -- counts add up to the account's net cash; no denomination may go below
-    -- zero. Everything else about cash (a box kept in the vault or not yet a
-    -- cash_boxes row, counts missing, not adding up, on a non-cash account or
-    -- of an unknown denomination, a box short of a note) goes to the Python
-    -- engine, which words the refusal: TLR02 before anything is written.
+    -- counts add up to the account's net cash; counts only for cash legs.
+    -- Everything else about cash (a box kept in the vault or not yet a
+    -- cash_boxes row, counts missing, not adding up or on a non-cash account)
+    -- goes to the Python engine, which words the refusal: TLR02 before anything
+    -- is written. An unknown denomination or a box short of a note is found
+    -- when the holdings are written (step 5): TLR02 then rolls the call back.
     FOR j IN 1 .. coalesce(array_length(a_num, 1), 0) LOOP
         IF a_kind[j] IN ('cash_box', 'vault') THEN
             v_net := 0;
@@ -334,52 +347,30 @@ BEGIN
                                           ELSE -p_amounts[i] END;
                 END IF;
             END LOOP;
-            SELECT sum(CASE WHEN x.dir = 'in' THEN x.val * x.pcs ELSE -x.val * x.pcs END)
-              INTO v_counted
-              FROM unnest(p_cash_accounts, p_cash_values, p_cash_dirs, p_cash_pieces)
-                   x(acct, val, dir, pcs)
-             WHERE x.acct = a_num[j];
+            v_counted := NULL;
+            FOR k IN 1 .. coalesce(array_length(p_cash_accounts, 1), 0) LOOP
+                IF p_cash_accounts[k] = a_num[j] THEN
+                    v_counted := coalesce(v_counted, 0) + p_cash_values[k] * p_cash_pieces[k]
+                        * CASE WHEN p_cash_dirs[k] = 'in' THEN 1 ELSE -1 END;
+                END IF;
+            END LOOP;
             IF a_kind[j] = 'vault' AND v_poster_role IS NULL THEN
                 SELECT u.role INTO v_poster_role FROM users u WHERE u.code = p_teller;
             END IF;
             IF v_counted IS DISTINCT FROM v_net
-               OR a_kind[j] = 'cash_box' AND NOT EXISTS (
-                    SELECT 1 FROM cash_boxes b
-                     WHERE b.account_number = a_num[j] AND b.kind = 'teller'
-                       AND b.status = 'drawn' AND b.holder_user = p_teller)
-               OR a_kind[j] = 'vault' AND NOT (
-                    coalesce(v_poster_role, '') IN ('supervisor', 'administrator')
-                    AND EXISTS (SELECT 1 FROM cash_boxes b
-                                 WHERE b.account_number = a_num[j] AND b.kind = 'vault')) THEN
+               OR a_kind[j] = 'cash_box' AND NOT a_box_ok[j]
+               OR a_kind[j] = 'vault' AND NOT (a_box_vault[j] AND coalesce(v_poster_role, '')
+                                               IN ('supervisor', 'administrator')) THEN
                 v_python := true;
             END IF;
         END IF;
     END LOOP;
-    IF coalesce(array_length(p_cash_accounts, 1), 0) > 0 AND NOT v_python THEN
-        IF EXISTS (SELECT 1 FROM unnest(p_cash_accounts) x(acct)
-                    WHERE coalesce(a_kind[array_position(a_num, x.acct)], '')
-                          NOT IN ('cash_box', 'vault'))
-           OR EXISTS (SELECT 1 FROM unnest(p_cash_values) x(val)
-                       WHERE NOT EXISTS (SELECT 1 FROM cash_denominations d
-                                          WHERE d.value_fen = x.val AND d.active)) THEN
+    FOR k IN 1 .. coalesce(array_length(p_cash_accounts, 1), 0) LOOP
+        IF coalesce(a_kind[array_position(a_num, p_cash_accounts[k])], '')
+           NOT IN ('cash_box', 'vault') THEN
             v_python := true;
-        ELSE
-            PERFORM 1 FROM cash_holdings h
-              WHERE h.account_number = ANY (p_cash_accounts)
-              ORDER BY h.account_number COLLATE "C", h.value_fen FOR UPDATE;
-            IF EXISTS (SELECT 1
-                         FROM (SELECT x.acct, x.val,
-                                      sum(CASE WHEN x.dir = 'in' THEN x.pcs ELSE -x.pcs END) AS d
-                                 FROM unnest(p_cash_accounts, p_cash_values, p_cash_dirs,
-                                             p_cash_pieces) x(acct, val, dir, pcs)
-                                GROUP BY x.acct, x.val) c
-                         LEFT JOIN cash_holdings h
-                           ON h.account_number = c.acct AND h.value_fen = c.val
-                        WHERE coalesce(h.pieces, 0) + c.d < 0) THEN
-                v_python := true;
-            END IF;
         END IF;
-    END IF;
+    END LOOP;
     IF v_python THEN
         RAISE EXCEPTION USING ERRCODE = 'TLR02', MESSAGE = 'python_path';
     END IF;
@@ -417,27 +408,44 @@ BEGIN
       FROM unnest(p_accounts, v_subjects, p_directions, p_amounts, v_after, p_leg_memos)
            WITH ORDINALITY AS x(account, subject, direction, amount, after, memo, leg);
     IF coalesce(array_length(p_cash_accounts, 1), 0) > 0 THEN
-        -- the holdings were locked and checked in 4b; rows only for a
-        -- denomination the box did not hold yet (never a zero or negative row)
-        UPDATE cash_holdings h SET pieces = h.pieces + c.d
-          FROM (SELECT x.acct, x.val, sum(CASE WHEN x.dir = 'in' THEN x.pcs ELSE -x.pcs END) AS d
+        -- One statement moves the notes: the holdings (the box's account row,
+        -- locked above, serializes every change of them) and the movements in
+        -- the order record_counts writes them. A holding that would go below
+        -- zero is not updated and a denomination not in use is not counted, so
+        -- either leaves a difference below and the call is handed over.
+        WITH x AS (
+                SELECT u.acct, u.val, u.dir, u.pcs, u.o
                   FROM unnest(p_cash_accounts, p_cash_values, p_cash_dirs, p_cash_pieces)
-                       x(acct, val, dir, pcs)
-                 GROUP BY x.acct, x.val) c
-         WHERE h.account_number = c.acct AND h.value_fen = c.val AND c.d <> 0;
-        INSERT INTO cash_holdings (account_number, value_fen, pieces)
-        SELECT c.acct, c.val, c.d
-          FROM (SELECT x.acct, x.val, sum(CASE WHEN x.dir = 'in' THEN x.pcs ELSE -x.pcs END) AS d
-                  FROM unnest(p_cash_accounts, p_cash_values, p_cash_dirs, p_cash_pieces)
-                       x(acct, val, dir, pcs)
-                 GROUP BY x.acct, x.val) c
-         WHERE c.d > 0 AND NOT EXISTS (SELECT 1 FROM cash_holdings h
-                                        WHERE h.account_number = c.acct AND h.value_fen = c.val);
-        INSERT INTO cash_movements (entry_id, account_number, value_fen, direction, pieces)
-        SELECT v_id, x.acct, x.val, x.dir, x.pcs
-          FROM unnest(p_cash_accounts, p_cash_values, p_cash_dirs, p_cash_pieces)
-               WITH ORDINALITY AS x(acct, val, dir, pcs, o)
-         ORDER BY x.o;
+                       WITH ORDINALITY AS u(acct, val, dir, pcs, o)
+                  JOIN cash_denominations dn ON dn.value_fen = u.val AND dn.active),
+             c AS (
+                SELECT x.acct, x.val, sum(CASE WHEN x.dir = 'in' THEN x.pcs ELSE -x.pcs END) AS d
+                  FROM x GROUP BY x.acct, x.val),
+             up AS (
+                UPDATE cash_holdings h SET pieces = h.pieces + c.d
+                  FROM c
+                 WHERE h.account_number = c.acct AND h.value_fen = c.val AND c.d <> 0
+                   AND h.pieces + c.d >= 0
+                RETURNING 1),
+             ins AS (
+                INSERT INTO cash_holdings (account_number, value_fen, pieces)
+                SELECT c.acct, c.val, c.d FROM c
+                 WHERE c.d > 0 AND NOT EXISTS (
+                        SELECT 1 FROM cash_holdings h
+                         WHERE h.account_number = c.acct AND h.value_fen = c.val)
+                RETURNING 1),
+             mv AS (
+                INSERT INTO cash_movements (entry_id, account_number, value_fen, direction,
+                                            pieces)
+                SELECT v_id, x.acct, x.val, x.dir, x.pcs FROM x ORDER BY x.o
+                RETURNING 1)
+        SELECT (SELECT count(*) FROM c WHERE c.d <> 0) - (SELECT count(*) FROM up)
+                   - (SELECT count(*) FROM ins),
+               (SELECT count(*) FROM mv)
+          INTO v_short, v_known;
+        IF v_short <> 0 OR v_known <> array_length(p_cash_accounts, 1) THEN
+            RAISE EXCEPTION USING ERRCODE = 'TLR02', MESSAGE = 'python_path';
+        END IF;
     END IF;
     FOR j IN 1 .. coalesce(array_length(a_num, 1), 0) LOOP
         IF a_balance[j] <> a_start[j] THEN

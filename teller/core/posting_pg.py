@@ -34,7 +34,9 @@ Cash counts (券别) of an ordinary cash entry are kept by the function: the
 teller's own drawn box (or the vault, posted by a supervisor), counts adding
 up to the cash legs, no denomination below zero, the holdings and
 ``cash_movements`` written as ``cashbox.record_counts`` writes them. Any other
-cash case is handed over, so its refusal is worded in one place.
+cash case is handed over, so its refusal is worded in one place (a denomination
+not in use or a box short of a note shows only while the notes are written:
+the call's statement is then rolled back whole before it is handed over).
 """
 from __future__ import annotations
 
