@@ -223,9 +223,9 @@ class JournalEntry(Base):
     prev_hash: Mapped[str] = mapped_column(String(64))
     entry_hash: Mapped[str] = mapped_column(String(64))
     __table_args__ = (
+        # also the index for "a teller's entries of a day" (a prefix of it)
         UniqueConstraint("teller_code", "business_date", "journal_sequence",
                          name="uq_journal_number"),
-        Index("ix_journal_teller_date", "teller_code", "business_date"),
     )
 
 
