@@ -18,14 +18,14 @@ def walk_to_commit(qtbot, window, account: str, amount: str) -> None:
     type_and_enter(qtbot)                     # cash
     type_and_enter(qtbot)                     # memo
     wait_page(qtbot, window, "cash")
-    for _ in range(len(window.wizard._inputs()) - 1):
-        type_and_enter(qtbot)
-    # Chinese arrives through the input method, not as key codes QTest can send
-    QApplication.focusWidget().insert("购车")  # use of funds (50,000 or more)
-    type_and_enter(qtbot)
-    wait_page(qtbot, window, "funds")         # 18590 data capture page: category, details
     for _ in range(len(window.wizard._inputs())):
-        type_and_enter(qtbot)
+        type_and_enter(qtbot)                 # no notes typed: the proposed make-up
+    wait_page(qtbot, window, "funds")         # 18590 data capture page: category, details
+    type_and_enter(qtbot)                     # category: other (the default) …
+    # … so the use of funds is described; Chinese arrives through the input
+    # method, not as key codes QTest can send
+    QApplication.focusWidget().insert("购车")
+    type_and_enter(qtbot)
     wait_page(qtbot, window, "post")
 
 

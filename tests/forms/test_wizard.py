@@ -64,7 +64,7 @@ def test_keyboard_only_deposit_posts_and_shows_the_journal_number(qtbot, window,
     type_and_enter(qtbot)          # memo: empty -> next page
     wait_page(qtbot, window, "cash")
     for _ in range(len(window.wizard._inputs())):
-        type_and_enter(qtbot)      # no denominations, no source of funds
+        type_and_enter(qtbot)      # no denominations typed: the proposed make-up
     wait_page(qtbot, window, "post")
     type_and_enter(qtbot)          # Enter on the confirmation page submits
     wait_page(qtbot, window, None)
