@@ -22,7 +22,7 @@ SQLAlchemy.
   (重要空白凭证: receive, issue, use/use_next, void, return, stock)
 - ``time`` — :class:`~teller.core.time_deposits.TimeDepositService` (整存整取);
   ``interest`` — :class:`~teller.core.interest_service.InterestService` (结息)
-- ``cash`` — :class:`~teller.core.cashbox.CashService` (boxes by denomination;
+- ``cash`` — :class:`~teller.core.cash_service.CashService` (boxes by denomination;
   ``post``/``reverse`` go through it so cash counts are written with the entry);
   ``teller_day`` — :class:`~teller.core.teller_day.TellerDayService` (sign-on
   draws the box, balancing, hand-over, sign-off, ``day_end_blockers(branch)``)
@@ -61,7 +61,7 @@ from teller.core.judicial import JudicialService
 from teller.core.limits import LimitService
 from teller.core.day_end_service import DayEndService
 from teller.core.db import reader, run_in_transaction
-from teller.core.cashbox import CashService
+from teller.core.cash_service import CashService
 from teller.core.counter_rules import CounterChecks, CounterRules
 from teller.core.media import MediaService
 from teller.core.passbook_lines import DEFAULT_GEOMETRY, PassbookGeometry, PassbookService
