@@ -239,7 +239,9 @@ def test_maintenance_asks_the_password_of_an_account_that_has_one(core, teller_s
     assert out.ok, out.problems
 
 
-def test_a_passbook_account_is_closed_with_its_passbook(core, teller_session, keyed):
+def open_passbook_account(teller_session, keyed):
+    """10010 for the demo customer 11010519800101123: a passbook account, PIN
+    424242, 42.00 in; (account number, the opening's outcome)."""
     run, _ = teller_session.start("10010")
     run.set_many({"id": {"type": "resident_id", "number": "11010519800101123"
                          + resident_id_check_char("11010519800101123")},
@@ -248,7 +250,13 @@ def test_a_passbook_account_is_closed_with_its_passbook(core, teller_session, ke
     number = run.state["account_number"]
     run.set_many({"pin": keyed(number, "424242"), "pin_again": keyed(number, "424242"),
                   "opening_amount": "42.00"})
-    assert teller_session.commit(run).ok
+    opened = teller_session.commit(run)
+    assert opened.ok, opened.problems
+    return number, opened
+
+
+def test_a_passbook_account_is_closed_with_its_passbook(core, teller_session, keyed):
+    number, _ = open_passbook_account(teller_session, keyed)
     issued = row(core, number).medium_number  # the box's smallest passbook at opening
     # WHEN the account number is typed instead of swiping the passbook THEN refused
     out = teller_session.run("10040", {"account": number, "pin": keyed(number, "424242")})
@@ -263,16 +271,7 @@ def test_a_passbook_account_is_closed_with_its_passbook(core, teller_session, ke
 
 def test_reversing_a_passbook_opening_takes_the_passbook_back(core, teller_session, keyed):
     # GIVEN a passbook account opened with 42.00 (book 1 from the box's smallest passbook)
-    run, _ = teller_session.start("10010")
-    run.set_many({"id": {"type": "resident_id", "number": "11010519800101123"
-                         + resident_id_check_char("11010519800101123")},
-                  "medium_kind": "passbook"})
-    assert teller_session.commit(run, stop_after="number").ok
-    number = run.state["account_number"]
-    run.set_many({"pin": keyed(number, "424242"), "pin_again": keyed(number, "424242"),
-                  "opening_amount": "42.00"})
-    opened = teller_session.commit(run)
-    assert opened.ok, opened.problems
+    number, opened = open_passbook_account(teller_session, keyed)
     passbooks = teller_session.terminal.core.passbooks
     issued = passbooks.active_book(number).voucher_number
     # WHEN the opening is reversed (08210, supervisor S002)
