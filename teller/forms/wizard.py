@@ -61,6 +61,7 @@ class WizardHost(QWidget):
         self.outcome: Outcome | None = None
         self.widgets: list[FieldWidget] = []
         self.context: dict[int, list[tuple[str, str]]] = {}  # page index -> its summary
+        self.previews: dict[int, list[tuple[str, str]]] = {}  # page index -> on arrival
         self.tables: dict[int, Any] = {}  # page index -> its ResultTable (queries)
         self.touched: set[str] = set()
         self.auth_dialog: AuthorizationDialog | None = None
@@ -110,12 +111,14 @@ class WizardHost(QWidget):
     # -- lifecycle -----------------------------------------------------------
     def start(self, code: str) -> None:
         self.run, self.outcome, self.context, self.tables = None, None, {}, {}
+        self.previews = {}
         self.heading.setText(self.tr("正在打开交易 {0}……").format(code))
         self.ops.run(self.session.start, code, on_done=self._started, on_error=self._fault)
 
     def open_run(self, run: Any) -> None:
         """Show a run restored from the terminal store (a resumed, interrupted flow)."""
         self.run, self.outcome, self.context, self.tables = run, None, {}, {}
+        self.previews = {}
         self.render()
 
     def _started(self, result: tuple[Any, list]) -> None:
@@ -221,7 +224,10 @@ class WizardHost(QWidget):
     def _context_lines(self) -> list[tuple[str, str]]:
         """Summaries (e.g. the holder's name) of the pages before this one."""
         upto = len(self.run.flow.pages) if self.run.current is None else self.run.index
-        return [line for i in sorted(self.context) if i < upto for line in self.context[i]]
+        lines = [line for i in sorted(self.context) if i < upto for line in self.context[i]]
+        if self.run.current is not None and self.run.current.kind == "page":
+            lines += self.previews.get(self.run.index, [])
+        return lines
 
     def _bound_number(self, spec) -> str:
         """The number a PIN field's block is bound to (PinField.bind_to)."""
@@ -324,16 +330,19 @@ class WizardHost(QWidget):
             return
         page, index = run.current, run.index
 
-        def work():  # page rules, the summary and a query's table read the core
+        def work():  # page rules, the summaries and a query's table read the core
             problems = run.next()
             if problems:
-                return problems, (), None
-            return problems, run.summary(page), run.table(page) if page.table else None
+                return problems, (), None, ()
+            arrived = run.current
+            ahead = run.summary(arrived) if getattr(arrived, "preview", False) else ()
+            return (problems, run.summary(page), run.table(page) if page.table else None,
+                    ahead)
 
         self.ops.run(work, on_done=lambda result: self._moved(index, *result),
                      on_error=self._fault)
 
-    def _moved(self, index: int, problems, summary, table=None) -> None:
+    def _moved(self, index: int, problems, summary, table=None, ahead=()) -> None:
         if problems:
             self._show_problems(problems)
             return
@@ -341,6 +350,9 @@ class WizardHost(QWidget):
                                for label, label_en, text in summary]
         if table is not None:
             self.tables[index] = table
+        if ahead:
+            self.previews[self.run.index] = [(pick(label, label_en), text)
+                                             for label, label_en, text in ahead]
         self.render()
 
     def back(self) -> None:

@@ -124,6 +124,9 @@ class Page:
     rules: Callable[[FlowState, Services], list[Problem]] | None = None
     summary: Callable[[FlowState, Services], tuple[tuple[str, str, str], ...]] | None = None
     table: Callable[[FlowState, Services], ResultTable | None] | None = None
+    #: Show ``summary`` on the page itself as soon as it is reached (the cash
+    #: page's proposed make-up), not only on the pages after it.
+    preview: bool = False
     kind: ClassVar[str] = "page"
 
     def applies(self, state: FlowState) -> bool:

@@ -260,7 +260,7 @@ class OpenCurrent(Flow):
             ChoiceField("mode", "交易方式", "Mode", choices=MODE_CHOICES, default="cash"))),
         Page("cash", "现金", "Cash", skip_if=lambda s: not is_cash_deposit(s),
              rules=cash_notes_rules(OPENING_AMOUNT),
-             summary=cash_summary("in", OPENING_AMOUNT),
+             summary=cash_summary("in", OPENING_AMOUNT), preview=True,
              fields=(DenominationCountField("notes", "券别明细", "Notes by denomination",
                                             required=False, help="留空按系统配款",
                                             help_en="Blank: the proposed make-up"),

@@ -83,7 +83,7 @@ class Withdrawal(Flow):
                      ChoiceField("mode", "交易方式", "Mode", choices=MODE_CHOICES, default="cash"),
                      TextField("memo", "摘要", "Memo", required=False, max_len=40))),
         Page("cash", "现金", "Cash", skip_if=lambda s: not is_cash(s), rules=cash_page_rules,
-             summary=cash_summary("out"),
+             summary=cash_summary("out"), preview=True,
              fields=(DenominationCountField("notes", "券别明细", "Notes by denomination",
                                             required=False),
                      DenominationCountField("change", "客户交回券别", "Change taken",

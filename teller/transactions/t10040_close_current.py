@@ -155,6 +155,7 @@ class CloseCurrent(Flow):
             TextField("funds_source", "资金用途", "Use of funds", required=False, max_len=60))),
         Page("cash", "现金", "Cash", skip_if=is_transfer,
              rules=cash_notes_rules(payout_total), summary=cash_summary("out", payout_total),
+             preview=True,
              fields=(DenominationCountField("notes", "付出券别", "Notes paid out",
                                             required=False, help="留空按系统配款",
                                             help_en="Blank: the proposed make-up"),

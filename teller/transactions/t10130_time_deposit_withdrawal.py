@@ -157,6 +157,7 @@ class TimeDepositWithdrawal(Flow):
                      TextField("memo", "摘要", "Memo", required=False, max_len=40))),
         Page("cash", "现金", "Cash", skip_if=lambda s: not is_cash(s),
              rules=cash_page_rules(payout_of), summary=cash_summary("out", payout_of),
+             preview=True,
              fields=note_fields("资金用途", "Use of funds")),
         Page("transfer", "转入账户", "Receiving account", skip_if=lambda s: not is_transfer(s),
              rules=payout_rules, summary=holder_summary("to_account"),

@@ -63,6 +63,10 @@ def test_keyboard_only_deposit_posts_and_shows_the_journal_number(qtbot, window,
     type_and_enter(qtbot)          # mode: cash (the default)
     type_and_enter(qtbot)          # memo: empty -> next page
     wait_page(qtbot, window, "cash")
+    # THEN the cash page itself shows the system's make-up (配款建议) before any
+    # count is typed, largest notes first
+    proposal = dict(window.wizard._context_lines())["券别（系统配款）"]
+    assert proposal.startswith("¥100.00×12，¥20.00×1，¥10.00×1"), proposal
     for _ in range(len(window.wizard._inputs())):
         type_and_enter(qtbot)      # no denominations typed: the proposed make-up
     wait_page(qtbot, window, "post")
