@@ -187,6 +187,24 @@ def _held(conn: Connection, branch: str, kind: str, status: str, teller: str | N
                              .order_by(vouchers_t.c.number).with_for_update()).scalars())
 
 
+def _require_held(conn: Connection, branch: str, k, teller: str | None,
+                  numbers: list[str]) -> None:
+    """Lock ``numbers`` of kind ``k`` in the branch stock (``teller`` None) or in
+    ``teller``'s box; refuse naming the first one that is not there."""
+    where = "box" if teller else "branch"
+    held = _held(conn, branch, k.code, where, teller, numbers)
+    if len(held) == len(numbers):
+        return
+    missing = sorted(set(numbers) - set(held))
+    if teller:
+        raise _refuse("voucher_not_in_box",
+                      f"{k.name} {missing[0]} 等 {len(missing)} 张不在本柜员尾箱中",
+                      f"{len(missing)} numbers (first {missing[0]}) are not in your box")
+    raise _refuse("voucher_not_in_stock",
+                  f"{k.name} {missing[0]} 等 {len(missing)} 张不在网点库存中",
+                  f"{len(missing)} numbers (first {missing[0]}) are not in stock")
+
+
 def _branch_date(conn: Connection, branch: str) -> dt.date:
     bdate = conn.execute(select(branches_t.c.business_date)
                          .where(branches_t.c.code == branch)).scalar()
@@ -400,12 +418,7 @@ class BlankVoucherService:
             if user is None or user.role != "teller" or user.branch_code != req.branch:
                 raise _refuse("voucher_teller", f"{to_teller} 不是本网点柜员",
                               f"{to_teller} is not a teller of this branch")
-            held = _held(conn, req.branch, kind, "branch", None, numbers)
-            if len(held) != len(numbers):
-                missing = sorted(set(numbers) - set(held))
-                raise _refuse("voucher_not_in_stock",
-                              f"{k.name} {missing[0]} 等 {len(missing)} 张不在网点库存中",
-                              f"{len(missing)} numbers (first {missing[0]}) are not in stock")
+            _require_held(conn, req.branch, k, None, numbers)
             bdate = _branch_date(conn, req.branch)
             conn.execute(update(vouchers_t).where(
                 vouchers_t.c.kind == kind, vouchers_t.c.number.in_(numbers))
@@ -423,12 +436,7 @@ class BlankVoucherService:
         def work(conn: Connection) -> PostedEntry:
             k = _kind(conn, kind)
             numbers = _numbers(k, first, last)
-            held = _held(conn, req.branch, kind, "box", req.teller, numbers)
-            if len(held) != len(numbers):
-                missing = sorted(set(numbers) - set(held))
-                raise _refuse("voucher_not_in_box",
-                              f"{k.name} {missing[0]} 等 {len(missing)} 张不在本柜员尾箱中",
-                              f"{len(missing)} numbers (first {missing[0]}) are not in your box")
+            _require_held(conn, req.branch, k, req.teller, numbers)
             bdate = _branch_date(conn, req.branch)
             conn.execute(update(vouchers_t).where(
                 vouchers_t.c.kind == kind, vouchers_t.c.number.in_(numbers))
