@@ -10,7 +10,7 @@ from teller.domain.money import Money
 from teller.domain.problems import Problem
 from teller.transactions.context import Services, StepContext
 from teller.transactions.fields import ChoiceField, TextField
-from teller.transactions.flow import AuthNeed, FlowState
+from teller.transactions.flow import AuthNeed, Commit, FlowState
 
 INCIDENT = TextField("incident", "事故编号", "Incident number", max_len=19)
 
@@ -33,6 +33,20 @@ def need(operation: str, zh: str, en: str) -> list[AuthNeed]:
     """The authorization ``operation`` needs, from the core's one table."""
     level = AUTH_LEVELS.get(operation)
     return [AuthNeed(level, zh, en)] if level else []
+
+
+def submit_step(execute) -> Commit:
+    """The closing step of an 18100/18101-style flow: nothing to submit for a query."""
+    return Commit("submit", "提交", "Submit", execute=execute, reversible=False,
+                  skip_if=lambda s: s["action"] == "query")
+
+
+def supervised_action(state: FlowState, prefix: str, zh: str, en: str) -> list[AuthNeed]:
+    """Adding, maintaining or releasing a control needs a supervisor; a query does not."""
+    action = state["action"]
+    if action in ("add", "maintain", "release"):
+        return need(f"{prefix}_{action}", zh, en)
+    return []
 
 
 def money_text(fen: int | None) -> str:

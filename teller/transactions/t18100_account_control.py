@@ -14,10 +14,10 @@ from teller.domain.problems import Problem
 from teller.transactions.common import customer_account_rules, holder_summary, require, resolve
 from teller.transactions.context import Services, StepContext
 from teller.transactions.controls_common import (
-    INCIDENT, incident_rules, money_text, need, step_identity,
+    INCIDENT, incident_rules, money_text, step_identity, submit_step, supervised_action,
 )
 from teller.transactions.fields import AccountField, AmountField, ChoiceField, DateField, TextField
-from teller.transactions.flow import AuthNeed, Commit, CommitResult, Flow, FlowState, Page
+from teller.transactions.flow import AuthNeed, CommitResult, Flow, FlowState, Page
 
 ACTIONS = (("query", "查询", "Query"), ("add", "新增控制", "Add"),
            ("maintain", "维护", "Maintain"), ("release", "解控", "Release"))
@@ -171,13 +171,9 @@ class AccountControl(Flow):
                      AmountField("m_amount", "新圈存金额", "New hold amount", required=False))),
         Page("confirm", "修改前后对照", "Before and after", skip_if=_is("maintain"),
              rules=maintain_rules, summary=maintain_summary),
-        Commit("submit", "提交", "Submit", execute=submit, reversible=False,
-               skip_if=lambda s: s["action"] == "query"),
+        submit_step(submit),
     )
 
     def authorization(self, state: FlowState, ctx: Services) -> list[AuthNeed]:
-        action = state["action"]
-        if action in ("add", "maintain", "release"):
-            return need(f"control_{action}", "账户控制须主管授权",
-                        "An account control needs a supervisor")
-        return []
+        return supervised_action(state, "control", "账户控制须主管授权",
+                                 "An account control needs a supervisor")

@@ -14,10 +14,10 @@ from teller.domain.problems import Problem
 from teller.transactions.common import customer_account_rules, holder_summary, require, resolve
 from teller.transactions.context import Services, StepContext
 from teller.transactions.controls_common import (
-    INCIDENT, incident_rules, money_text, need, step_identity,
+    INCIDENT, incident_rules, money_text, step_identity, submit_step, supervised_action,
 )
 from teller.transactions.fields import AccountField, AmountField, ChoiceField, DateField, TextField
-from teller.transactions.flow import AuthNeed, Commit, CommitResult, Flow, FlowState, Page
+from teller.transactions.flow import AuthNeed, CommitResult, Flow, FlowState, Page
 
 ACTIONS = (("query", "查询", "Query"), ("add", "新增", "Add"), ("maintain", "维护", "Maintain"),
            ("release", "解控", "Release"))
@@ -149,13 +149,9 @@ class LimitControl(Flow):
                                  required=False),
                      DateField("m_expires_on", "控制截止日期", "Ends", required=False))
              + _limit_fields("m_")),
-        Commit("submit", "提交", "Submit", execute=submit, reversible=False,
-               skip_if=lambda s: s["action"] == "query"),
+        submit_step(submit),
     )
 
     def authorization(self, state: FlowState, ctx: Services) -> list[AuthNeed]:
-        action = state["action"]
-        if action in ("add", "maintain", "release"):
-            return need(f"limit_{action}", "账户交易控制须主管授权",
-                        "A transaction-limit control needs a supervisor")
-        return []
+        return supervised_action(state, "limit", "账户交易控制须主管授权",
+                                 "A transaction-limit control needs a supervisor")
