@@ -160,16 +160,22 @@ class JudicialService:
         with reader(self.engine) as conn:
             return tuple(conn.execute(q.order_by(cases_t.c.incident_number)).scalars())
 
+    def _once(self, key: str, branch: str, work) -> CaseView:
+        """``work(conn, now, business_date)`` in one transaction, once per
+        ``key``: a repeated key (a retried step) gets the case its first run left."""
+        def run(conn: Connection) -> CaseView:
+            done = prior_event(conn, key)
+            if done is not None:
+                return _case_view(conn, done.incident_number)
+            return work(conn, self._now(), business_date(conn, branch))
+        return run_in_transaction(self.engine, run)
+
     # -- freeze ----------------------------------------------------------------
     def freeze(self, *, key: str, branch: str, teller: str, account: str, kind: str,
                expires_on: dt.date, amount: int = 0, authority: Authority | None = None,
                authorization: AuthGrant | None = None) -> CaseView:
         """冻结 — ``authority`` None is a quick freeze (快速冻结): details follow."""
-        def work(conn: Connection) -> CaseView:
-            done = prior_event(conn, key)
-            if done is not None:
-                return _case_view(conn, done.incident_number)
-            now, bdate = self._now(), business_date(conn, branch)
+        def work(conn: Connection, now: dt.datetime, bdate: dt.date) -> CaseView:
             lock_account(conn, account)
             if kind not in FREEZE_KINDS:
                 raise PostingRefused("bad_kind", "冻结方式无效", "Invalid freeze kind")
@@ -213,18 +219,14 @@ class JudicialService:
                          branch=branch, teller=teller, supervisor=supervisor, bdate=bdate,
                          now=now)
             return _case_view(conn, incident)
-        return run_in_transaction(self.engine, work)
+        return self._once(key, branch, work)
 
     def open_deduction(self, *, key: str, branch: str, teller: str, account: str,
                        authority: Authority | None,
                        authorization: AuthGrant | None = None) -> CaseView:
         """A direct deduction's case (直接扣划 / 快速扣划 when ``authority`` is None):
         the incident number the deduction posting then names."""
-        def work(conn: Connection) -> CaseView:
-            done = prior_event(conn, key)
-            if done is not None:
-                return _case_view(conn, done.incident_number)
-            now, bdate = self._now(), business_date(conn, branch)
+        def work(conn: Connection, now: dt.datetime, bdate: dt.date) -> CaseView:
             lock_account(conn, account)
             if authority is not None:
                 _check_authority(authority)
@@ -239,18 +241,14 @@ class JudicialService:
                          event="open_deduction", branch=branch, teller=teller,
                          supervisor=supervisor, bdate=bdate, now=now)
             return _case_view(conn, incident)
-        return run_in_transaction(self.engine, work)
+        return self._once(key, branch, work)
 
     def complete(self, *, key: str, branch: str, teller: str, incident: str,
                  authority: Authority, maintenance: bool = False,
                  authorization: AuthGrant | None = None) -> CaseView:
         """补录 the authority's details of a quick freeze/deduction, or — with
         ``maintenance`` — correct them (登记簿维护)."""
-        def work(conn: Connection) -> CaseView:
-            done = prior_event(conn, key)
-            if done is not None:
-                return _case_view(conn, done.incident_number)
-            now, bdate = self._now(), business_date(conn, branch)
+        def work(conn: Connection, now: dt.datetime, bdate: dt.date) -> CaseView:
             row = _lock_case(conn, incident)
             _check_authority(authority)
             if not maintenance and row.complete:
@@ -270,16 +268,12 @@ class JudicialService:
                          before=before, after=after, branch=branch, teller=teller,
                          supervisor=supervisor, bdate=bdate, now=now)
             return _case_view(conn, incident)
-        return run_in_transaction(self.engine, work)
+        return self._once(key, branch, work)
 
     def inquiry(self, *, key: str, branch: str, teller: str, account: str,
                 authority: Authority) -> CaseView:
         """司法查询登记: the authority looked at the account; register who and why."""
-        def work(conn: Connection) -> CaseView:
-            done = prior_event(conn, key)
-            if done is not None:
-                return _case_view(conn, done.incident_number)
-            now, bdate = self._now(), business_date(conn, branch)
+        def work(conn: Connection, now: dt.datetime, bdate: dt.date) -> CaseView:
             lock_account(conn, account)
             _check_authority(authority)
             incident = new_incident_number(conn, branch, bdate)
@@ -290,17 +284,13 @@ class JudicialService:
             record_event(conn, key=key, incident=incident, account=account, area="judicial",
                          event="inquiry", branch=branch, teller=teller, bdate=bdate, now=now)
             return _case_view(conn, incident)
-        return run_in_transaction(self.engine, work)
+        return self._once(key, branch, work)
 
     # -- renew / unfreeze --------------------------------------------------------
     def renew(self, *, key: str, branch: str, teller: str, incident: str,
               expires_on: dt.date, amount: int | None = None,
               authorization: AuthGrant | None = None) -> CaseView:
-        def work(conn: Connection) -> CaseView:
-            done = prior_event(conn, key)
-            if done is not None:
-                return _case_view(conn, done.incident_number)
-            now, bdate = self._now(), business_date(conn, branch)
+        def work(conn: Connection, now: dt.datetime, bdate: dt.date) -> CaseView:
             case, ctl = _lock_freeze(conn, incident)
             if case.branch_code != branch:
                 raise PostingRefused("other_branch", "续冻必须在原冻结网点办理",
@@ -334,17 +324,13 @@ class JudicialService:
                          branch=branch, teller=teller, supervisor=supervisor, bdate=bdate,
                          now=now)
             return _case_view(conn, incident)
-        return run_in_transaction(self.engine, work)
+        return self._once(key, branch, work)
 
     def unfreeze(self, *, key: str, branch: str, teller: str, incident: str,
                  authority: Authority, amount: int | None = None,
                  authorization: AuthGrant | None = None) -> CaseView:
         """解冻 — all of it, or for a partial freeze part of the amount."""
-        def work(conn: Connection) -> CaseView:
-            done = prior_event(conn, key)
-            if done is not None:
-                return _case_view(conn, done.incident_number)
-            now, bdate = self._now(), business_date(conn, branch)
+        def work(conn: Connection, now: dt.datetime, bdate: dt.date) -> CaseView:
             case, ctl = _lock_freeze(conn, incident)
             if not case.complete:
                 raise PostingRefused("case_incomplete", "快速冻结尚未补录执法信息，不能解冻",
@@ -380,7 +366,7 @@ class JudicialService:
                 activate_queued(conn, ctl.account_number, bdate, now, cause=incident,
                                 teller=teller)
             return _case_view(conn, incident)
-        return run_in_transaction(self.engine, work)
+        return self._once(key, branch, work)
 
 
 def _check_term(expires_on: dt.date | None, bdate: dt.date) -> None:
