@@ -220,14 +220,16 @@ def worker(idx: int, url: str, teller: str, cash: str, customers: list[str], sec
     prof = cProfile.Profile() if profile_path else None
     if prof:
         prof.enable()
+    cpu0 = time.process_time()
     while time.time() < deadline:
         one()
+    cpu = time.process_time() - cpu0
     if prof:
         prof.disable()
         prof.dump_stats(profile_path)
     engine.dispose()
     out.put({"lat": lat, "refused": refused, "retries": counter.by_state,
-             "by_python": by_python})
+             "by_python": by_python, "cpu": cpu})
 
 
 def run_engine(url: str, data: dict, clients: int, seconds: float, hot: bool,
@@ -251,7 +253,9 @@ def run_engine(url: str, data: dict, clients: int, seconds: float, hot: bool,
         ready.get(timeout=300)
     start_at.value = time.time() + 0.2
     go.set()
+    busy0 = _machine_busy()
     results = [out.get(timeout=seconds + 120) for _ in procs]
+    busy = _machine_busy() - busy0
     for p in procs:
         p.join()
     lat = sorted(x for r in results for x in r["lat"])
@@ -263,7 +267,21 @@ def run_engine(url: str, data: dict, clients: int, seconds: float, hot: bool,
             "p99": pct(lat, 99), "refused": sum(r["refused"] for r in results),
             "retries": retries, "deadlocks": retries.get("40P01", 0),
             "by_python": sum(r["by_python"] for r in results),
+            "client_cpu": sum(r["cpu"] for r in results), "machine_cpu": busy,
             "profile": prof_path if profile else None}
+
+
+def _machine_busy() -> float:
+    """CPU seconds the whole machine has been busy (all cores, /proc/stat),
+    so the run can say how much of it went to the server and how much to the
+    clients: on a small machine both share the same cores."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+    except OSError:
+        return float("nan")
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def pct(sorted_values: list[float], p: float) -> float:
@@ -298,9 +316,11 @@ def pgbench_run(url: str, db: str, clients: int, seconds: int) -> dict:
     conn_args, env = _pg_env(url)
     with tempfile.TemporaryDirectory() as tmp:
         prefix = os.path.join(tmp, "pgb")
+        busy0 = _machine_busy()
         res = subprocess.run(["pgbench", *conn_args, "-c", str(clients), "-j", str(clients),
                               "-T", str(seconds), "-l", f"--log-prefix={prefix}", db],
                              env=env, check=True, capture_output=True, text=True)
+        busy = _machine_busy() - busy0
         m = re.search(r"tps = ([0-9.]+)", res.stdout)
         lat: list[float] = []
         for path in glob.glob(prefix + "*"):
@@ -311,7 +331,7 @@ def pgbench_run(url: str, db: str, clients: int, seconds: int) -> dict:
                         lat.append(int(parts[2]) / 1e6)
     lat.sort()
     return {"tps": float(m.group(1)) if m else float("nan"), "p50": pct(lat, 50),
-            "p99": pct(lat, 99), "txns": len(lat)}
+            "p99": pct(lat, 99), "txns": len(lat), "machine_cpu": busy}
 
 
 def pgbench_drop(url: str, db: str) -> None:
@@ -365,7 +385,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_pgbench:
             pgbench_init(args.url, args.pgbench_db)
         for n in client_counts:
-            eng = run_engine(url, data, n, args.seconds, args.hot, args.profile and n == 8,
+            eng = run_engine(url, data, n, args.seconds, args.hot, args.profile and n == client_counts[0],
                              server_side=not args.python_engine)
             pgb = (pgbench_run(args.url, args.pgbench_db, n, int(args.seconds))
                    if not args.no_pgbench else None)
@@ -376,11 +396,16 @@ def main(argv: list[str] | None = None) -> int:
             print(f"engine : {eng['tps']:.1f} postings/s ({eng['posted']} posted, "
                   f"{eng['refused']} refused), p50 {ms(eng['p50'])}, p99 {ms(eng['p99'])}, "
                   f"retries {eng['retries'] or 0}, deadlocks (40P01) {eng['deadlocks']}")
+            if eng["posted"]:
+                per = 1000 / eng["posted"]
+                print(f"cpu    : {eng['machine_cpu'] * per:.2f} ms of machine CPU per posting, "
+                      f"of which the client processes {eng['client_cpu'] * per:.2f} ms")
             if pgb:
                 r_tps = eng["tps"] / pgb["tps"]
                 r_p99 = eng["p99"] / pgb["p99"]
                 print(f"pgbench: {pgb['tps']:.1f} tps ({pgb['txns']} txns), "
-                      f"p50 {ms(pgb['p50'])}, p99 {ms(pgb['p99'])}")
+                      f"p50 {ms(pgb['p50'])}, p99 {ms(pgb['p99'])}, "
+                      f"{pgb['machine_cpu'] * 1000 / max(1, pgb['txns']):.2f} ms machine CPU/txn")
                 print(f"ratio  : throughput engine/pgbench {r_tps:.2f}x (target >= 0.5x: "
                       f"{'MET' if r_tps >= 0.5 else 'MISSED'}); p99 engine/pgbench "
                       f"{r_p99:.2f}x (target <= 2x: {'MET' if r_p99 <= 2 else 'MISSED'})")
