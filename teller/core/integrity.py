@@ -8,7 +8,11 @@ Checks, each reported with the rows that break it:
 5. each teller's hash chain is intact: every entry's hash recomputes from its
    content and links to the previous entry of the same teller, and the
    journal head points at the last one — so an edited, inserted or deleted
-   entry is found.
+   entry is found;
+6. references the journal keeps without a declared foreign key on
+   PostgreSQL (teller.core.schema.PG_UNDECLARED_FOREIGN_KEYS): every entry's
+   branch exists, every posting carries its account's subject, every cash
+   movement names a known denomination.
 
 The chain walk streams entries and postings in id order with two cursors, so
 memory stays flat however long the journal is.
@@ -21,6 +25,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.engine import Engine
 
 from teller.core import models as m
+from teller.core import models_cash as mc
 from teller.core.db import reader
 from teller.core.posting import GENESIS_HASH, entry_hash
 
@@ -49,7 +54,8 @@ class CheckReport:
     def summary(self) -> str:
         lines = [f"entries {self.entries}, postings {self.postings}, accounts {self.accounts}"]
         if self.ok:
-            lines.append("OK: books balance, balances match postings, keys unique, chains intact")
+            lines.append("OK: books balance, balances match postings, keys unique, chains and "
+                         "references intact")
         else:
             lines.append(f"FAILED: {len(self.violations)} violation(s)")
             lines += [f"  [{v.check}] {v.row}: {v.message}" for v in self.violations[:200]]
@@ -95,10 +101,31 @@ def check_books(engine: Engine) -> CheckReport:
         for row in conn.execute(q):
             bad(Violation("idempotency", f"key {row.idempotency_key}", f"used {row.n} times"))
 
+        for v in _references(conn):
+            bad(v)
+
         heads = {r.teller_code: r.last_hash for r in conn.execute(select(h))}
         for v in _walk_chains(engine, heads):
             bad(v)
     return report
+
+
+def _references(conn):
+    b, mv, dn = m.Branch.__table__, mc.CashMovement.__table__, mc.CashDenomination.__table__
+    q = select(e.c.id, e.c.branch_code).where(~select(b.c.code).where(
+        b.c.code == e.c.branch_code).exists())
+    for row in conn.execute(q):
+        yield Violation("reference", f"entry {row.id}", f"no branch {row.branch_code}")
+    q = (select(p.c.entry_id, p.c.leg, p.c.subject_code, a.c.subject_code.label("own"))
+         .join(a, a.c.number == p.c.account_number).where(p.c.subject_code != a.c.subject_code))
+    for row in conn.execute(q):
+        yield Violation("reference", f"entry {row.entry_id} leg {row.leg}",
+                        f"subject {row.subject_code} is not its account's {row.own}")
+    q = select(mv.c.id, mv.c.entry_id, mv.c.value_fen).where(~select(dn.c.value_fen).where(
+        dn.c.value_fen == mv.c.value_fen).exists())
+    for row in conn.execute(q):
+        yield Violation("reference", f"entry {row.entry_id} movement {row.id}",
+                        f"no denomination {row.value_fen}")
 
 
 def _walk_chains(engine: Engine, heads: dict[str, str]):

@@ -98,3 +98,28 @@ def test_deleted_entry_is_detected(core):
     assert not report.ok and first.entry_id < second.entry_id
     assert "journal head does not match" in messages
     assert any(v.check == "balance" for v in report.violations)
+
+
+def test_posting_under_another_subject_is_found(core):
+    posted = deposit(core, "k-7")
+    # WHEN the customer's leg is moved to another subject (an existing one, so
+    # SQLite's declared key lets it through too)
+    tamper(core, f"UPDATE postings SET subject_code = '9001' WHERE entry_id = {posted.entry_id}"
+                 f" AND leg = 2")
+    # THEN check names the leg, whose subject is not its account's
+    rows = {(v.check, v.row) for v in check_books(core.engine).violations}
+    assert ("reference", f"entry {posted.entry_id} leg 2") in rows
+
+
+def test_entry_of_an_unknown_branch_is_found_or_refused(core):
+    posted = deposit(core, "k-8")
+    sql = f"UPDATE journal_entries SET branch_code = '9999' WHERE id = {posted.entry_id}"
+    if core.engine.dialect.name == "postgresql":
+        # GIVEN PostgreSQL, which keeps this reference without a declared key
+        tamper(core, sql)
+        rows = {(v.check, v.row) for v in check_books(core.engine).violations}
+        assert ("reference", f"entry {posted.entry_id}") in rows
+    else:
+        # GIVEN SQLite, whose declared key still refuses the change itself
+        with pytest.raises(sa.exc.IntegrityError):
+            tamper(core, sql)
