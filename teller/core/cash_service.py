@@ -22,7 +22,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from teller.core.cashbox import (
     CASH_KINDS, IN_TRANSIT_KIND, VAULT_ROLES, accounts_t, active_denominations, boxes_t,
-    branches_t, ensure_box, items_t, moves_t, read_holdings, transfers_t, users_t,
+    branches_t, ensure_box, items_t, movement_counts, moves_t, read_holdings, transfers_t,
+    users_t,
 )
 from teller.core.db import reader, run_in_transaction
 from teller.core.ledger import internal_account, open_account
@@ -196,9 +197,14 @@ class CashService:
     def movements(self, entry_id: int) -> tuple[tuple[str, int, str, int], ...]:
         """(account, denomination, 'in'|'out', pieces) of one entry."""
         with reader(self.engine) as conn:
-            return tuple((r.account_number, int(r.value_fen), r.direction, int(r.pieces))
-                         for r in conn.execute(select(moves_t).where(moves_t.c.entry_id == entry_id)
-                                               .order_by(moves_t.c.id)))
+            rows = conn.execute(select(moves_t).where(moves_t.c.entry_id == entry_id)
+                                .order_by(moves_t.c.id)).all()
+        out = []
+        for r in rows:
+            received, paid = movement_counts(r)
+            out += [(r.account_number, d, "in", n) for d, n in received.items()]
+            out += [(r.account_number, d, "out", n) for d, n in paid.items()]
+        return tuple(out)
 
     def can_use_vault(self, user: str) -> bool:
         with reader(self.engine) as conn:

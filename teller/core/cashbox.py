@@ -146,12 +146,22 @@ def apply_movement(conn: Connection, entry_id: int, account: str, received: dict
                              .values(pieces=n))
         elif n:
             conn.execute(insert(holdings_t).values(account_number=account, value_fen=d, pieces=n))
-    rows = ([{"entry_id": entry_id, "account_number": account, "value_fen": d,
-              "direction": "in", "pieces": n} for d, n in received.items() if n]
-            + [{"entry_id": entry_id, "account_number": account, "value_fen": d,
-                "direction": "out", "pieces": n} for d, n in paid.items() if n])
-    if rows:
-        conn.execute(insert(moves_t), rows)
+    if dc.clean(received) or dc.clean(paid):
+        conn.execute(insert(moves_t).values(
+            entry_id=entry_id, account_number=account, received=counts_json(received),
+            paid=counts_json(paid)))
+
+
+def counts_json(counts) -> str:
+    """A count as ``cash_movements`` and ``cash_transfers`` keep it:
+    ``counts_json({5000: 1, 10000: 3})`` → ``'[[10000, 3], [5000, 1]]'``."""
+    return json.dumps(dc.pairs(counts))
+
+
+def movement_counts(row) -> tuple[dict[int, int], dict[int, int]]:
+    """(received, paid) of one ``cash_movements`` row."""
+    return ({int(d): int(n) for d, n in json.loads(row.received)},
+            {int(d): int(n) for d, n in json.loads(row.paid)})
 
 
 def made_up_count(conn: Connection, box: str, amount: int, direction: str) -> CashCount:
@@ -282,7 +292,7 @@ def _send(conn, req, posted, to, cash_accts, counts, kinds, now) -> None:
     conn.execute(insert(transfers_t).values(
         branch_code=req.branch, business_date=bdate, kind=kind, from_account=source,
         to_account=to_account, from_user=req.teller, to_user=to_user, amount=out[0].amount,
-        counts=json.dumps(dc.pairs(dict(c.paid))), status="in_transit",
+        counts=counts_json(dict(c.paid)), status="in_transit",
         out_entry_id=posted.entry_id, in_entry_id=None, confirmed_by=None, created_at=now,
         confirmed_at=None))
 
@@ -354,7 +364,7 @@ def _balance(conn, req, posted, cash_accts, counts, kinds, names, now) -> None:
         authorized_by=req.authorization.supervisor, remark=req.memo[:200]))
     conn.execute(insert(balancings_t).values(
         teller_code=req.teller, business_date=posted.business_date, box_account=box,
-        counted=json.dumps(dc.pairs(counted)), system=json.dumps(dc.pairs(system)),
+        counted=counts_json(counted), system=counts_json(system),
         difference=diff, entry_id=posted.entry_id,
         last_movement_id=last_movement_id(conn, box), at=now))
 
@@ -429,8 +439,10 @@ def reverse_counts(conn: Connection, posted: PostedEntry) -> None:
     by_account: dict[str, tuple[dict[int, int], dict[int, int]]] = {}
     for mv in moves:
         back_in, back_out = by_account.setdefault(mv.account_number, ({}, {}))
-        target = back_out if mv.direction == "in" else back_in
-        target[int(mv.value_fen)] = target.get(int(mv.value_fen), 0) + int(mv.pieces)
+        received, paid = movement_counts(mv)
+        for target, counts in ((back_out, received), (back_in, paid)):
+            for d, n in counts.items():
+                target[d] = target.get(d, 0) + n
     role = conn.execute(select(users_t.c.role).where(users_t.c.code == posted.teller)).scalar()
     for account, (back_in, back_out) in sorted(by_account.items()):
         box = ensure_box(conn, account)

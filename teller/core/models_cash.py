@@ -60,19 +60,21 @@ class CashHolding(Base):
 
 
 class CashMovement(Base):
-    """券别 of one cash entry: pieces in or out of a box (insert-only)."""
+    """券别 of one cash entry on one box (insert-only): the pieces received and
+    the pieces paid, each as JSON ``[[value_fen, pieces], ...]`` largest first
+    (``json.dumps(teller.domain.cash.pairs(counts))``, the form cash_transfers
+    keeps). One row per entry and box rather than per denomination: a deposit
+    in nine denominations writes one row, not nine (migration 0022)."""
 
     __tablename__ = "cash_movements"
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
                                     primary_key=True, autoincrement=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"))
     account_number: Mapped[str] = mapped_column(ForeignKey("accounts.number"))
-    value_fen: Mapped[int] = mapped_column(ForeignKey("cash_denominations.value_fen"))
-    direction: Mapped[str] = mapped_column(String(3))  # in | out
-    pieces: Mapped[int] = mapped_column(BigInteger)
+    received: Mapped[str] = mapped_column(Text)
+    paid: Mapped[str] = mapped_column(Text)
     __table_args__ = (
-        CheckConstraint("pieces > 0", name="ck_cash_movements_pieces"),
-        CheckConstraint("direction in ('in','out')", name="ck_cash_movements_direction"),
+        CheckConstraint("received <> '[]' OR paid <> '[]'", name="ck_cash_movements_counts"),
         Index("ix_cash_movements_entry", "entry_id"),
     )
 

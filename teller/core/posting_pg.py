@@ -161,9 +161,9 @@ def python_only_reason(req: EntryRequest) -> str | None:
 
 
 def cash_arrays(req: EntryRequest) -> tuple[list[str], list[int], list[str], list[int]]:
-    """The counts of ``req`` as the function's four parallel arrays, in the
-    order the Python engine writes ``cash_movements``: by box number, then the
-    pieces received and the pieces paid, largest denomination first."""
+    """The counts of ``req`` as the function's four parallel arrays: by box
+    number, then the pieces received and the pieces paid, largest denomination
+    first (the function writes one ``cash_movements`` row per box from them)."""
     rows: tuple[list, list, list, list] = ([], [], [], [])
     for count in sorted(req.cash, key=lambda c: c.account):
         for direction, pieces in (("in", count.received), ("out", count.paid)):

@@ -17,13 +17,13 @@ from teller.core.db import make_engine, normalize_url
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 #: Foreign keys the models declare that PostgreSQL does not (migration
-#: 0021_pg_journal_references): the journal's references to the shared branch,
-#: subject and denomination rows, kept by the posting paths and verified by
-#: ``teller check`` instead. (table, column, referenced table)
+#: 0021_pg_journal_references): the journal's references to the shared branch
+#: and subject rows, kept by the posting paths and verified by ``teller check``
+#: instead (the third, to denominations, went with 0022's one movement row per
+#: box and entry). (table, column, referenced table)
 PG_UNDECLARED_FOREIGN_KEYS = frozenset({
     ("journal_entries", "branch_code", "branches"),
     ("postings", "subject_code", "gl_subjects"),
-    ("cash_movements", "value_fen", "cash_denominations"),
 })
 
 

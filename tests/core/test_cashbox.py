@@ -195,7 +195,7 @@ def test_counts_of_posted_entries_are_append_only(core, cs):
     box, cust = core.account("cash_box", "T001"), core.demo.accounts[0][0]
     cs.post(req("T001", [Leg(box, "D", 10000), Leg(cust, "C", 10000)],
                 (CashCount(box, received=((10000, 1),)),)))
-    for stmt in (sa.update(mc.CashMovement).values(pieces=2), sa.delete(mc.CashMovement)):
+    for stmt in (sa.update(mc.CashMovement).values(received="[[10000, 2]]"), sa.delete(mc.CashMovement)):
         with pytest.raises(sa.exc.DBAPIError):
             with core.engine.begin() as conn:
                 conn.execute(stmt)

@@ -344,7 +344,7 @@ def test_the_function_is_used_and_its_rules_are_the_python_engines(pg_url):
 
 def test_downgrade_drops_the_function_and_the_engine_falls_back(pg_url):
     # GIVEN a demo core migrated to head, then taken back below the function's
-    # migration (the last one: nothing of the other areas goes with it)
+    # migration (0018; the later ones go with it and come back with the upgrade)
     schema.upgrade(pg_url)
     engine = make_engine(pg_url)
     try:
@@ -362,10 +362,11 @@ def test_downgrade_drops_the_function_and_the_engine_falls_back(pg_url):
         # THEN it is posted by the Python engine and the books still check
         assert posted.journal_sequence == 1
         assert posting._post_step.__self__._ready is False
-        assert check_books(engine).ok
         schema.upgrade(pg_url)
         with reader(engine) as conn:
             assert installed_rules(conn) == expected_rules()
+        # (checked at head: check_books reads the tables as the code has them)
+        assert check_books(engine).ok
     finally:
         engine.dispose()
 

@@ -39,7 +39,7 @@ def cash_tables(side) -> dict:
             "holdings": conn.execute(sa.select(h.c.account_number, h.c.value_fen, h.c.pieces)
                                      .order_by(h.c.account_number, h.c.value_fen)).all(),
             "movements": conn.execute(sa.select(mv.c.entry_id, mv.c.account_number,
-                                                mv.c.value_fen, mv.c.direction, mv.c.pieces)
+                                                mv.c.received, mv.c.paid)
                                       .order_by(mv.c.id)).all(),
         }
 
