@@ -9,7 +9,8 @@ paid as ``[[value_fen, pieces], ...]``, largest first: the form
 
 Existing rows are regrouped by entry and box; each new row keeps the largest
 id of its group, so ``max(id)`` per box — what a balancing remembers as
-``last_movement_id`` — is unchanged. ``teller_post()`` is 0018's function
+``last_movement_id`` — is unchanged, and is now found through an index on
+(account_number, id) rather than by reading every movement of the bank. ``teller_post()`` is 0018's function
 with only the movement insert rewritten, and keeps 0020's generic plans.
 
 Downgrade splits the rows again (new ids; a balancing's ``last_movement_id``
@@ -107,11 +108,13 @@ def _entry_chunks(bind, table: sa.Table):
         yield table.c.entry_id.between(start, start + CHUNK - 1)
 
 
-def _replace_table(new: str, keep_fk_to_denominations: bool) -> None:
-    """Drop the old cash_movements, give ``new`` its name, index and triggers."""
+def _replace_table(new: str, keep_fk_to_denominations: bool, upgrading: bool) -> None:
+    """Drop the old cash_movements, give ``new`` its name, indexes and triggers."""
     bind = op.get_bind()
     _drop_append_only()
     op.drop_index("ix_cash_movements_entry", table_name="cash_movements")
+    if not upgrading:
+        op.drop_index("ix_cash_movements_account", table_name="cash_movements")
     op.drop_table("cash_movements")
     op.rename_table(new, "cash_movements")
     if bind.dialect.name == "postgresql":
@@ -125,6 +128,9 @@ def _replace_table(new: str, keep_fk_to_denominations: bool) -> None:
         op.execute("SELECT setval('cash_movements_id_seq', coalesce(max(id), 1), "
                    "max(id) IS NOT NULL) FROM cash_movements")
     op.create_index("ix_cash_movements_entry", "cash_movements", ["entry_id"])
+    if upgrading:
+        # a box's last movement was found by reading every movement of the bank
+        op.create_index("ix_cash_movements_account", "cash_movements", ["account_number", "id"])
     _append_only("cash_movements")
 
 
@@ -162,7 +168,7 @@ def upgrade() -> None:
                 for (entry, account), (top, received, paid) in groups.items()]
         if rows:
             bind.execute(sa.insert(new), rows)
-    _replace_table("cash_movements_new", keep_fk_to_denominations=False)
+    _replace_table("cash_movements_new", keep_fk_to_denominations=False, upgrading=True)
     _function(POST_SQL)
 
 
@@ -204,5 +210,5 @@ def downgrade() -> None:
         if last in moved:
             bind.execute(sa.update(balancings).where(balancings.c.id == balancing)
                          .values(last_movement_id=moved[last]))
-    _replace_table("cash_movements_old", keep_fk_to_denominations=not pg)
+    _replace_table("cash_movements_old", keep_fk_to_denominations=not pg, upgrading=False)
     _function(_0018.POST_SQL)

@@ -76,6 +76,8 @@ class CashMovement(Base):
     __table_args__ = (
         CheckConstraint("received <> '[]' OR paid <> '[]'", name="ck_cash_movements_counts"),
         Index("ix_cash_movements_entry", "entry_id"),
+        # a box's last movement (cashbox.last_movement_id: is it still balanced?)
+        Index("ix_cash_movements_account", "account_number", "id"),
     )
 
 

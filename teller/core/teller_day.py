@@ -22,7 +22,6 @@ Rules
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
@@ -31,7 +30,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from teller.core import models as m
 from teller.core import models_cash as mc
-from teller.core.cashbox import ensure_box, last_movement_id, read_holdings
+from teller.core.cashbox import counts_json, ensure_box, last_movement_id, read_holdings
 from teller.core.db import reader, run_in_transaction
 from teller.core.operators import OperatorService
 from teller.domain import cash as dc
@@ -211,8 +210,8 @@ class TellerDayService:
                 .where(boxes_t.c.account_number == box)).scalar_one()
             conn.execute(insert(balancings_t).values(
                 teller_code=teller, business_date=bdate, box_account=box,
-                counted=json.dumps(dc.pairs(dc.clean(counted))),
-                system=json.dumps(dc.pairs(system)), difference=0, entry_id=None,
+                counted=counts_json(counted), system=counts_json(system), difference=0,
+                entry_id=None,
                 last_movement_id=last_movement_id(conn, box), at=self._now()))
             return []
         return run_in_transaction(self.engine, work)
@@ -282,7 +281,7 @@ class TellerDayService:
                          .values(box_account=box))
             conn.execute(insert(handovers_t).values(
                 box_account=box, from_user=from_teller, to_user=to_teller,
-                business_date=bdate, counts=json.dumps(dc.pairs(system)),
+                business_date=bdate, counts=counts_json(system),
                 amount=dc.total(system), at=self._now()))
             return []
         return run_in_transaction(self.engine, work)
