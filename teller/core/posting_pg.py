@@ -40,6 +40,7 @@ the call's statement is then rolled back whole before it is handed over).
 """
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import logging
@@ -64,18 +65,23 @@ PYTHON_PATH_SQLSTATE = "TLR02"  # an account under a Python-only rule: nothing w
 FUNCTION = ("teller_post(text, text, text, text, text, text, text, text, text, boolean, "
             "boolean, bigint, timestamp, text[], text[], bigint[], text[], text, text, text, "
             "text, text, text[], text[], text[], bigint[], text[], bigint[])")
-# The arrays travel as array literals (:func:`array_literal`) and the result's
-# arrays come back joined by commas: psycopg adapts lists and arrays element by
-# element in Python, which cost the client more than the rest of the call.
-CALL = ("SELECT o_entry_id, o_business_date, o_sequence, o_created_at, o_teller, o_txn, o_step, "
+# The call goes to libpq directly (psycopg's ``pgconn``) as a statement
+# prepared once per connection, its parameters and results in text: psycopg's
+# Python-level adaptation (lists element by element, the cursor and result
+# machinery) cost the client more than the rest of a posting. The arrays travel
+# as array literals (:func:`array_literal`) and come back joined by commas;
+# dates are formatted by the server, so no DateStyle setting can change them.
+TYPES = ("text", "text", "text", "text", "text", "text", "text", "text", "text", "boolean",
+         "boolean", "bigint", "timestamp", "text[]", "text[]", "bigint[]", "text[]", "text",
+         "text", "text", "text", "text", "text[]", "text[]", "text[]", "bigint[]", "text[]",
+         "bigint[]")
+CALL = ("SELECT o_entry_id, to_char(o_business_date, 'YYYY-MM-DD'), o_sequence, "
+        "to_char(o_created_at, 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), o_teller, o_txn, o_step, "
         "o_reverses, o_replayed, array_to_string(o_accounts, ','), "
         "array_to_string(o_directions, ','), array_to_string(o_amounts, ','), "
-        "array_to_string(o_balances, ',') "
-        "FROM teller_post(%s::text, %s::text, %s::text, %s::text, %s::text, %s::text, "
-        "%s::text, %s::text, %s::text, %s::boolean, %s::boolean, %s::bigint, %s::timestamp, "
-        "%s::text[], %s::text[], %s::bigint[], %s::text[], %s::text, %s::text, %s::text, "
-        "%s::text, %s::text, %s::text[], %s::text[], %s::text[], %s::bigint[], %s::text[], "
-        "%s::bigint[])")
+        "array_to_string(o_balances, ',') FROM teller_post("
+        + ", ".join(f"${i}::{t}" for i, t in enumerate(TYPES, 1)) + ")")
+STATEMENT = b"teller_post_call"  # its name on every connection that has prepared it
 
 #: Every rule table and rule hook of posting.py, and how the function keeps it:
 #: ``table`` — teller_posting_rules() holds the same rows (see :func:`rules_match`);
@@ -133,8 +139,54 @@ def array_literal(items) -> str:
         '"' + x.replace("\\", "\\\\").replace('"', '\\"') + '"' for x in items) + "}"
 
 
-def _ints(joined: str | None) -> list[int]:
+def _ints(joined: str) -> list[int]:
     return [int(x) for x in joined.split(",")] if joined else []
+
+
+def _text(value, encoding: str) -> bytes | None:
+    """A parameter in PostgreSQL's text form."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return b"t" if value else b"f"
+    if isinstance(value, dt.datetime):
+        return value.isoformat().encode()
+    return str(value).encode(encoding)
+
+
+def _command(raw: psycopg.Connection, sql: bytes) -> None:
+    # straight to libpq too: a ROLLBACK seen by psycopg makes it DEALLOCATE ALL
+    res = raw.pgconn.exec_(sql)
+    if res.status != psycopg.pq.ExecStatus.COMMAND_OK:
+        raise psycopg.errors.error_from_result(res, encoding=raw.info.encoding)
+
+
+def _call(raw: psycopg.Connection, params: tuple, savepoint: bool) -> list[str | None]:
+    """One execution of ``CALL`` on ``raw`` (inside ``SAVEPOINT teller_post``
+    when ``savepoint``): the row's values as text, or the server's error raised
+    as psycopg raises it (sqlstate and diagnostics)."""
+    pgconn, encoding = raw.pgconn, raw.info.encoding
+    values = [_text(v, encoding) for v in params]
+    for attempt in range(2):
+        if savepoint:
+            _command(raw, b"SAVEPOINT teller_post")
+        if not getattr(raw, "_teller_post_prepared", False):
+            res = pgconn.prepare(STATEMENT, CALL.encode())
+            if res.status != psycopg.pq.ExecStatus.COMMAND_OK:
+                raise psycopg.errors.error_from_result(res, encoding=encoding)
+            raw._teller_post_prepared = True  # dies with the connection, as the statement does
+        res = pgconn.exec_prepared(STATEMENT, values)
+        # psycopg deallocates every prepared statement of the session when it
+        # resets its own cache (after a rollback or DDL): prepare ours again
+        if attempt or res.error_field(psycopg.pq.DiagnosticField.SQLSTATE) != b"26000":
+            break
+        raw._teller_post_prepared = False
+        if savepoint:
+            _command(raw, b"ROLLBACK TO SAVEPOINT teller_post")
+    if res.status != psycopg.pq.ExecStatus.TUPLES_OK:
+        raise psycopg.errors.error_from_result(res, encoding=encoding)
+    return [None if (v := res.get_value(0, i)) is None else v.decode(encoding)
+            for i in range(res.nfields)]
 
 
 def python_only_reason(req: EntryRequest) -> str | None:
@@ -236,20 +288,17 @@ class PgPoster:
             *map(array_literal, cash_arrays(req)))
         raw = conn.connection.driver_connection
         # The call is one statement, so on an idle connection it runs as its own
-        # transaction (autocommit): no BEGIN and COMMIT round trips. Atomicity
-        # is the statement's; a failure rolls all of it back, as before.
+        # transaction (libpq's implicit one): no BEGIN and COMMIT round trips.
+        # Atomicity is the statement's; a failure rolls all of it back.
         own_tx = raw.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
         python_path = False
         try:
-            if own_tx:
-                raw.autocommit = True
-            else:  # inside the caller's transaction: a TLR02 must not abort it
-                raw.execute("SAVEPOINT teller_post")
-            row = raw.execute(CALL, params, prepare=True).fetchone()
+            # inside the caller's transaction a TLR02 must not abort it: a savepoint
+            row = _call(raw, params, savepoint=not own_tx)
         except psycopg.Error as exc:
             if exc.sqlstate == PYTHON_PATH_SQLSTATE:
                 if not own_tx:
-                    raw.execute("ROLLBACK TO SAVEPOINT teller_post")
+                    _command(raw, b"ROLLBACK TO SAVEPOINT teller_post")
                 python_path = True
             elif exc.sqlstate == REFUSAL_SQLSTATE:
                 detail = json.loads(exc.diag.message_detail or "{}")
@@ -260,12 +309,6 @@ class PgPoster:
                 raise DBAPIError.instance(
                     CALL, params, exc, psycopg.Error, dialect=conn.dialect,
                     connection_invalidated=conn.dialect.is_disconnect(exc, raw, None)) from exc
-        finally:
-            if own_tx:
-                try:
-                    raw.autocommit = False
-                except psycopg.Error:
-                    pass  # a broken connection: the wrapper invalidates it
         if python_path:
             # The function wrote nothing and (own_tx) its statement is over, so
             # the Python engine runs the request in a fresh transaction on this
@@ -273,13 +316,14 @@ class PgPoster:
             # transaction it runs after the rolled-back savepoint.
             return self.engine._post_in(conn, req, digest)
         if not own_tx:
-            raw.execute("RELEASE SAVEPOINT teller_post")
+            _command(raw, b"RELEASE SAVEPOINT teller_post")
         (entry_id, bdate, seq, at, teller, txn, step, reverses, replayed,
          accounts, directions, amounts, balances) = row
         return PostedEntry(
-            entry_id=entry_id, key=req.key, teller=teller, business_date=bdate,
-            journal_sequence=seq, created_at=at, txn_code=txn, step=step, replayed=replayed,
-            reverses_entry_id=reverses,
+            entry_id=int(entry_id), key=req.key, teller=teller,
+            business_date=dt.date.fromisoformat(bdate), journal_sequence=int(seq),
+            created_at=dt.datetime.fromisoformat(at), txn_code=txn, step=step,
+            replayed=replayed == "t", reverses_entry_id=None if reverses is None else int(reverses),
             legs=tuple(PostedLeg(a, d, m, b) for a, d, m, b in zip(
                 accounts.split(",") if accounts else (), directions.split(",") if directions
                 else (), _ints(amounts), _ints(balances))))

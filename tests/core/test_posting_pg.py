@@ -371,6 +371,45 @@ def test_downgrade_drops_the_function_and_the_engine_falls_back(pg_url):
         engine.dispose()
 
 
+def test_the_call_survives_psycopg_deallocating_every_statement(pg_url):
+    # GIVEN a core posted to once over its only connection, so the call is prepared
+    schema.upgrade(pg_url)
+    engine = make_engine(pg_url, pool_size=1)
+    try:
+        demo = create_demo(engine, scrypt_n=FAST_SCRYPT)
+        from teller.core.records import EntryRequest, Leg
+        box, customer = float_account(engine), demo.accounts[0][0]
+        posting = PostingEngine(engine)
+
+        def deposit(key: str):
+            return posting.post(EntryRequest(
+                key=key, branch="0101", teller="T001", terminal="T01", txn_code="10020",
+                step="post", legs=(Leg(box, "D", 500), Leg(customer, "C", 500))))
+        first = deposit("dealloc-1")
+        # WHEN the session's prepared statements go, as psycopg drops them after
+        # a rollback — once between postings, once inside a caller's transaction
+        run_in_transaction(engine, lambda c: c.exec_driver_sql("DEALLOCATE ALL"))
+        second = deposit("dealloc-2")
+
+        def inside(conn):
+            conn.exec_driver_sql("DEALLOCATE ALL")
+            return posting._post_step(conn, EntryRequest(
+                key="dealloc-3", branch="0101", teller="T001", terminal="T01",
+                txn_code="10020", step="post", legs=(Leg(box, "D", 500),
+                                                     Leg(customer, "C", 500))), "d" * 64)
+        third = run_in_transaction(engine, inside)
+        # THEN every posting is made once, by the function, in order
+        assert posting._post_step.__self__._ready is True
+        assert [p.journal_sequence for p in (first, second, third)] == [
+            first.journal_sequence, first.journal_sequence + 1, first.journal_sequence + 2]
+        assert deposit("dealloc-2").replayed
+        checker = make_engine(pg_url)  # check_books reads over three connections
+        assert check_books(checker).ok
+        checker.dispose()
+    finally:
+        engine.dispose()
+
+
 # Names of posting.py the function re-implements (kept equal by the differential
 # test above) or that are no rule at all; everything else posting.py defines or
 # imports from another core module must be named in posting_pg.RULE_COVERAGE.
