@@ -140,18 +140,22 @@ def _function(sql: str) -> None:
         op.execute(f"ALTER FUNCTION {SIGNATURE} SET plan_cache_mode = force_generic_plan")
 
 
+def _entry_and_box() -> tuple[sa.Column, ...]:
+    """The columns both shapes of the table share."""
+    return (sa.Column("id", ID, autoincrement=True, nullable=False),
+            sa.Column("entry_id", ID, sa.ForeignKey("journal_entries.id"), nullable=False),
+            sa.Column("account_number", sa.String(32), sa.ForeignKey("accounts.number"),
+                      nullable=False),
+            sa.PrimaryKeyConstraint("id"))
+
+
 def upgrade() -> None:
     bind = op.get_bind()
     new = op.create_table(
-        "cash_movements_new",
-        sa.Column("id", ID, autoincrement=True, nullable=False),
-        sa.Column("entry_id", ID, sa.ForeignKey("journal_entries.id"), nullable=False),
-        sa.Column("account_number", sa.String(32), sa.ForeignKey("accounts.number"),
-                  nullable=False),
+        "cash_movements_new", *_entry_and_box(),
         sa.Column("received", sa.Text(), nullable=False),
         sa.Column("paid", sa.Text(), nullable=False),
         sa.CheckConstraint("received <> '[]' OR paid <> '[]'", name="ck_cash_movements_counts"),
-        sa.PrimaryKeyConstraint("id"),
     )
     old = sa.table("cash_movements", *(sa.column(c) for c in (
         "id", "entry_id", "account_number", "value_fen", "direction", "pieces")))
@@ -176,11 +180,7 @@ def downgrade() -> None:
     bind = op.get_bind()
     pg = bind.dialect.name == "postgresql"
     old = op.create_table(
-        "cash_movements_old",
-        sa.Column("id", ID, autoincrement=True, nullable=False),
-        sa.Column("entry_id", ID, sa.ForeignKey("journal_entries.id"), nullable=False),
-        sa.Column("account_number", sa.String(32), sa.ForeignKey("accounts.number"),
-                  nullable=False),
+        "cash_movements_old", *_entry_and_box(),
         # 0021 left PostgreSQL without this key
         sa.Column("value_fen", sa.Integer(), *(() if pg else (
             sa.ForeignKey("cash_denominations.value_fen"),)), nullable=False),
@@ -188,7 +188,6 @@ def downgrade() -> None:
         sa.Column("pieces", sa.BigInteger(), nullable=False),
         sa.CheckConstraint("direction in ('in','out')", name="ck_cash_movements_direction"),
         sa.CheckConstraint("pieces > 0", name="ck_cash_movements_pieces"),
-        sa.PrimaryKeyConstraint("id"),
     )
     new = sa.table("cash_movements", *(sa.column(c) for c in (
         "id", "entry_id", "account_number", "received", "paid")))

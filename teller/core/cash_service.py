@@ -13,7 +13,6 @@ the in-transit account)::
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
@@ -22,8 +21,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from teller.core.cashbox import (
     CASH_KINDS, IN_TRANSIT_KIND, VAULT_ROLES, accounts_t, active_denominations, boxes_t,
-    branches_t, ensure_box, items_t, movement_counts, moves_t, read_holdings, transfers_t,
-    users_t,
+    branches_t, ensure_box, items_t, movement_counts, moves_t, parse_counts, read_holdings,
+    transfers_t, users_t,
 )
 from teller.core.db import reader, run_in_transaction
 from teller.core.ledger import internal_account, open_account
@@ -219,7 +218,7 @@ class CashService:
 def _transfer(r) -> TransferInfo:
     return TransferInfo(r.id, r.kind, r.business_date, r.from_account, r.from_user,
                         r.to_account, r.to_user, int(r.amount),
-                        tuple((int(d), int(n)) for d, n in json.loads(r.counts)), r.status,
+                        tuple(parse_counts(r.counts).items()), r.status,
                         r.out_entry_id, r.in_entry_id)
 
 

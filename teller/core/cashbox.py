@@ -158,10 +158,14 @@ def counts_json(counts) -> str:
     return json.dumps(dc.pairs(counts))
 
 
+def parse_counts(text: str) -> dict[int, int]:
+    """The other way: ``parse_counts('[[10000, 3], [5000, 1]]')`` → ``{10000: 3, 5000: 1}``."""
+    return {int(d): int(n) for d, n in json.loads(text)}
+
+
 def movement_counts(row) -> tuple[dict[int, int], dict[int, int]]:
     """(received, paid) of one ``cash_movements`` row."""
-    return ({int(d): int(n) for d, n in json.loads(row.received)},
-            {int(d): int(n) for d, n in json.loads(row.paid)})
+    return parse_counts(row.received), parse_counts(row.paid)
 
 
 def made_up_count(conn: Connection, box: str, amount: int, direction: str) -> CashCount:
@@ -322,7 +326,7 @@ def _confirm(conn, req, posted, ident, cash_accts, counts, kinds, role, now) -> 
     elif t.to_user != req.teller or kinds[target] != "cash_box":
         refuse("not_receiver", f"该调拨应由柜员 {t.to_user} 确认",
                f"Teller {t.to_user} must confirm this transfer")
-    sent = dict((int(d), int(n)) for d, n in json.loads(t.counts))
+    sent = parse_counts(t.counts)
     c = counts[target]
     if c.paid or dc.clean(c.received) != dc.clean(sent):
         refuse("transfer_count_mismatch", "清点券别与调出券别不符，请重新清点",

@@ -139,8 +139,9 @@ def array_literal(items) -> str:
         '"' + x.replace("\\", "\\\\").replace('"', '\\"') + '"' for x in items) + "}"
 
 
-def _ints(joined: str) -> list[int]:
-    return [int(x) for x in joined.split(",")] if joined else []
+def _split(joined: str) -> list[str]:
+    """A comma-joined array back (``array_to_string`` gives '' for no elements)."""
+    return joined.split(",") if joined else []
 
 
 def _text(value, encoding: str) -> bytes | None:
@@ -324,6 +325,5 @@ class PgPoster:
             business_date=dt.date.fromisoformat(bdate), journal_sequence=int(seq),
             created_at=dt.datetime.fromisoformat(at), txn_code=txn, step=step,
             replayed=replayed == "t", reverses_entry_id=None if reverses is None else int(reverses),
-            legs=tuple(PostedLeg(a, d, m, b) for a, d, m, b in zip(
-                accounts.split(",") if accounts else (), directions.split(",") if directions
-                else (), _ints(amounts), _ints(balances))))
+            legs=tuple(PostedLeg(a, d, int(m), int(b)) for a, d, m, b in zip(
+                _split(accounts), _split(directions), _split(amounts), _split(balances))))

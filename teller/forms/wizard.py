@@ -110,15 +110,13 @@ class WizardHost(QWidget):
 
     # -- lifecycle -----------------------------------------------------------
     def start(self, code: str) -> None:
-        self.run, self.outcome, self.context, self.tables = None, None, {}, {}
-        self.previews = {}
+        self.run, self.outcome, self.context, self.tables, self.previews = None, None, {}, {}, {}
         self.heading.setText(self.tr("正在打开交易 {0}……").format(code))
         self.ops.run(self.session.start, code, on_done=self._started, on_error=self._fault)
 
     def open_run(self, run: Any) -> None:
         """Show a run restored from the terminal store (a resumed, interrupted flow)."""
-        self.run, self.outcome, self.context, self.tables = run, None, {}, {}
-        self.previews = {}
+        self.run, self.outcome, self.context, self.tables, self.previews = run, None, {}, {}, {}
         self.render()
 
     def _started(self, result: tuple[Any, list]) -> None:
