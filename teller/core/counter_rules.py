@@ -7,8 +7,8 @@ the core so that the GUI, the API and a replay all meet them:
   posting — in its own transaction, so a wrong PIN is counted even though the
   posting is refused (3 wrong → locked; DOMAIN.md §1, CBUS §4.3.3);
 - Ⅱ/Ⅲ类户 limits (DOMAIN.md §2): daily/annual amounts in and out for class
-  II and III accounts, and the class III balance cap — checked inside the
-  posting transaction with the account row locked, so two terminals cannot
+  II and III accounts (the class III balance cap is the posting engine's own
+  rule, for every posting) — checked inside the posting transaction with the account row locked, so two terminals cannot
   both spend the last of a day's limit. Money to or from the bound class-I
   account (绑定账户) does not count, as the PBOC rules say;
 - 大额现金数据采集 (18590): cash of 50,000.00 or more in one posting needs the
@@ -102,13 +102,13 @@ class CounterChecks:
 class ClassLimits:
     """Ⅱ/Ⅲ类户 limits in fen. Class II: money in from / out to anything but the
     bound account, 10,000.00 a day and 200,000.00 a year each way. Class III:
-    balance at most 2,000.00; out 2,000.00 a day, 50,000.00 a year."""
+    out 2,000.00 a day, 50,000.00 a year (its balance cap of 2,000.00 is the
+    posting engine's, posting.CLASS_BALANCE_CEILINGS)."""
 
     ii_daily_in: int = 1_000_000
     ii_annual_in: int = 20_000_000
     ii_daily_out: int = 1_000_000
     ii_annual_out: int = 20_000_000
-    iii_balance_cap: int = 200_000
     iii_daily_out: int = 200_000
     iii_annual_out: int = 5_000_000
 
@@ -228,12 +228,9 @@ class CounterRules:
     def _check_class(self, conn: Connection, acct, inflow: bool, amount: int,
                      bdate: dt.date) -> None:
         lim, n = self.limits, acct.number
-        if acct.account_class == "III" and inflow \
-                and int(acct.balance) + amount > lim.iii_balance_cap:
-            raise PostingRefused("class_iii_balance_cap",
-                                 f"Ⅲ类户余额不得超过 {_money(lim.iii_balance_cap)}：{n}",
-                                 f"A class III account may hold at most "
-                                 f"{_money(lim.iii_balance_cap)}", account=n)
+        # The class III balance cap is the posting engine's own rule
+        # (posting.CLASS_BALANCE_CEILINGS): absolute, whoever posts and from
+        # wherever the money comes, so it is not repeated here.
         if acct.account_class == "II":
             daily, annual = (lim.ii_daily_in, lim.ii_annual_in) if inflow else \
                 (lim.ii_daily_out, lim.ii_annual_out)

@@ -80,8 +80,8 @@ def test_class_iii_balance_cap_and_class_ii_daily_limit(counter):
                                          "mode": "cash"}).ok
     # WHEN a deposit would take it over the cap
     out = counter.session.run("10020", {"account": iii, "amount": "500.01", "mode": "cash"})
-    # THEN it is refused with the cap, and the balance stays
-    assert not out.ok and "Ⅲ类户余额不得超过 ¥2,000.00" in out.problems[0].message
+    # THEN the engine refuses it with the cap, and the balance stays
+    assert not out.ok and "Ⅲ类户余额不能超过 2,000.00 元" in out.problems[0].message
     assert counter.core.balance(iii) == 150_000
     assert counter.session.run("10020", {"account": iii, "amount": "500.00",
                                          "mode": "cash"}).ok
