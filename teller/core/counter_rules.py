@@ -8,9 +8,10 @@ the core so that the GUI, the API and a replay all meet them:
   posting is refused (3 wrong → locked; DOMAIN.md §1, CBUS §4.3.3);
 - Ⅱ/Ⅲ类户 limits (DOMAIN.md §2): daily/annual amounts in and out for class
   II and III accounts (the class III balance cap is the posting engine's own
-  rule, for every posting) — checked inside the posting transaction with the account row locked, so two terminals cannot
-  both spend the last of a day's limit. Money to or from the bound class-I
-  account (绑定账户) does not count, as the PBOC rules say;
+  rule, for every posting) — checked inside the posting transaction with the
+  account row locked, so two terminals cannot both spend the last of a day's
+  limit. Money to or from the bound class-I account (绑定账户) does not count
+  against them, as the PBOC rules say;
 - 大额现金数据采集 (18590): cash of 50,000.00 or more in one posting needs the
   source or use of funds; the register row is written in the posting's own
   transaction, so there is never a large cash posting without one.

@@ -102,6 +102,27 @@ def test_class_iii_balance_cap_and_class_ii_daily_limit(counter):
     assert counter.core.balance(ii) == 1_300_000
 
 
+
+def test_class_iii_balance_cap_holds_for_money_from_the_bound_account(counter):
+    # GIVEN a class III account bound to a class I account, holding 1,500.00
+    bound = counter.core.demo.accounts[1][0]
+    iii = counter.open_account(account_class="III", bound=bound)
+    assert counter.session.run("10020", {"account": iii, "amount": "1,500.00",
+                                         "mode": "cash"}).ok
+    before = counter.core.balance(bound)
+    # WHEN 500.01 comes from the bound account (exempt from the class limits)
+    out = counter.session.run("10020", {"account": iii, "amount": "500.01", "mode": "transfer",
+                                        "from_account": bound})
+    # THEN the balance cap still refuses it, and neither balance moves
+    assert not out.ok and "Ⅲ类户余额不能超过 2,000.00 元" in out.problems[0].message
+    assert counter.core.balance(iii) == 150_000 and counter.core.balance(bound) == before
+    # WHEN exactly up to the cap
+    out = counter.session.run("10020", {"account": iii, "amount": "500.00", "mode": "transfer",
+                                        "from_account": bound})
+    # THEN it posts
+    assert out.ok, out.problems
+    assert counter.core.balance(iii) == 200_000
+
 def test_large_cash_needs_source_of_funds_recorded_with_the_posting(counter):
     number = counter.open_account()
     n = entries(counter.core)
