@@ -42,7 +42,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Callable
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from teller.core import models as m
@@ -51,6 +51,7 @@ from teller.core.ledger import open_account
 from teller.core.models_day import Voucher, VoucherKind, VoucherMovement
 from teller.core.posting import PostingEngine, entry_digest, register_reversal_hook
 from teller.core.records import EntryRequest, Leg, PostedEntry, PostingRefused
+from teller.core.voucher_stock import COUNT_SUBJECT, StockLine, stock_lines
 
 vouchers_t = Voucher.__table__
 kinds_t = VoucherKind.__table__
@@ -60,7 +61,6 @@ users_t = m.User.__table__
 branches_t = m.Branch.__table__
 entries_t = m.JournalEntry.__table__
 
-COUNT_SUBJECT = "9001"
 MAX_RANGE = 10_000  # one receive/issue/return; a bigger batch is several steps
 DEFAULT_KINDS = (  # code, name, number length
     ("passbook", "存折", 8),
@@ -72,18 +72,6 @@ VOID_REASONS = {
     "spoiled": ("印制错误或损坏", "Spoiled print or damaged"),
     "returned_medium": ("收回客户介质", "Medium returned by the customer"),
 }
-
-
-@dataclass(frozen=True)
-class StockLine:
-    """One holder's stock of one kind: the count, its number runs and the 9001 count."""
-
-    kind: str
-    kind_name: str
-    holder: str  # 'branch' or a teller code
-    count: int
-    runs: tuple[tuple[str, str], ...]
-    count_9001: int
 
 
 @dataclass(frozen=True)
@@ -155,17 +143,6 @@ def count_account(conn: Connection, branch: str, kind: str, teller: str | None =
     return open_account(conn, branch=branch, subject=COUNT_SUBJECT, kind=acct_kind,
                         title=f"重要空白凭证-{kind}-{holder}"[:80], opened_on=bdate,
                         owner_user=teller, medium_kind=kind, overdraft_limit=0)
-
-
-def runs_of(numbers: list[str]) -> tuple[tuple[str, str], ...]:
-    """Contiguous number runs: ['01','02','05'] → (('01','02'), ('05','05'))."""
-    out: list[list[str]] = []
-    for n in numbers:
-        if out and int(n) == int(out[-1][1]) + 1:
-            out[-1][1] = n
-        else:
-            out.append([n, n])
-    return tuple((a, b) for a, b in out)
 
 
 # -- inside a transaction ------------------------------------------------------
@@ -550,59 +527,3 @@ class BlankVoucherService:
             flag = "" if s.count == s.count_9001 else "  ≠9001!"
             lines.append(f"{s.kind_name:<8}{holder:<10}{s.count:>6}{s.count_9001:>6}  {runs}{flag}")
         return "\n".join(lines)
-
-
-def stock_lines(conn: Connection, branch: str, teller: str | None = None
-                ) -> tuple[StockLine, ...]:
-    cond = [vouchers_t.c.branch_code == branch, vouchers_t.c.status.in_(("branch", "box"))]
-    if teller:
-        cond.append(vouchers_t.c.teller_code == teller)
-    rows = conn.execute(select(vouchers_t.c.kind, vouchers_t.c.teller_code,
-                               vouchers_t.c.number).where(*cond)
-                        .order_by(vouchers_t.c.kind, vouchers_t.c.teller_code,
-                                  vouchers_t.c.number)).all()
-    names = {r.code: r.name for r in conn.execute(select(kinds_t))}
-    held: dict[tuple[str, str], list[str]] = {}
-    for r in rows:
-        held.setdefault((r.kind, r.teller_code or "branch"), []).append(r.number)
-    counts = count_balances(conn, branch)
-    keys = set(held) | {k for k, v in counts.items() if v and (not teller or k[1] == teller)}
-    out = [StockLine(kind, names.get(kind, kind), holder, len(held.get((kind, holder), [])),
-                     runs_of(held.get((kind, holder), [])), counts.get((kind, holder), 0))
-           for kind, holder in keys]
-    return tuple(sorted(out, key=lambda s: (s.holder != "branch", s.holder, s.kind)))
-
-
-def count_balances(conn: Connection, branch: str) -> dict[tuple[str, str], int]:
-    """9001 balances by (voucher kind, holder) — holder 'branch' or a teller code."""
-    rows = conn.execute(select(accounts_t.c.medium_kind, accounts_t.c.owner_user,
-                               accounts_t.c.kind, accounts_t.c.balance).where(
-        accounts_t.c.branch_code == branch, accounts_t.c.subject_code == COUNT_SUBJECT,
-        accounts_t.c.kind.in_(("voucher_stock", "voucher_box"))))
-    out: dict[tuple[str, str], int] = {}
-    for r in rows:
-        holder = r.owner_user if r.kind == "voucher_box" else "branch"
-        key = (r.medium_kind or "", holder or "")
-        out[key] = out.get(key, 0) + int(r.balance)
-    return out
-
-
-def tie_out_problems(conn: Connection, branch: str,
-                     business_date: dt.date | None = None) -> list[tuple[str, str]]:
-    """Day-end blocker: every holder's unused vouchers must equal its 9001 count."""
-    del business_date
-    counts = count_balances(conn, branch)
-    held = {(r.kind, r.teller_code or "branch"): int(r.n) for r in conn.execute(
-        select(vouchers_t.c.kind, vouchers_t.c.teller_code, func.count().label("n"))
-        .where(and_(vouchers_t.c.branch_code == branch,
-                    vouchers_t.c.status.in_(("branch", "box"))))
-        .group_by(vouchers_t.c.kind, vouchers_t.c.teller_code))}
-    out = []
-    for key in sorted(set(counts) | set(held)):
-        if counts.get(key, 0) != held.get(key, 0):
-            kind, holder = key
-            out.append((f"重要空白凭证账实不符：{kind} {holder} 实物 {held.get(key, 0)} 张，"
-                        f"9001 表外 {counts.get(key, 0)} 张",
-                        f"Blank vouchers do not tie out: {kind} {holder} held "
-                        f"{held.get(key, 0)}, 9001 count {counts.get(key, 0)}"))
-    return out

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 
 from teller.core import models as m
 from teller.core import models_cash as mc
-from teller.core.blank_vouchers import StockLine, stock_lines
+from teller.core.voucher_stock import StockLine, stock_lines
 from teller.core.cashbox import CASH_KINDS, active_denominations
 from teller.core.db import reader
 from teller.domain import cash as dc

@@ -66,7 +66,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from teller.core import eod_hooks
 from teller.core import models as m
-from teller.core.blank_vouchers import tie_out_problems
+from teller.core.voucher_stock import tie_out_problems
 from teller.core.db import run_in_transaction
 from teller.core.ledger import internal_account, open_account
 from teller.core.models_day import DayEndRun

@@ -8,7 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import float_account
-from teller.core.blank_vouchers import BlankVoucherService, tie_out_problems
+from teller.core.blank_vouchers import BlankVoucherService
+from teller.core.voucher_stock import tie_out_problems
 from teller.core.db import reader
 from teller.core.integrity import check_books
 from teller.core.posting import PostingEngine

@@ -146,5 +146,5 @@ def test_reversing_an_opening_puts_the_blank_card_back_in_the_box(core, teller_s
     info = v.voucher("debit_card", "20000001")
     assert (info.status, info.account) == ("box", None)
     with reader(core.engine) as conn:
-        from teller.core.blank_vouchers import tie_out_problems
+        from teller.core.voucher_stock import tie_out_problems
         assert tie_out_problems(conn, "0101") == []
