@@ -39,6 +39,7 @@ path instead. The run prints which path posted.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import cProfile
 import glob
 import logging
@@ -86,7 +87,7 @@ def setup(url: str, tellers: int, n_accounts: int) -> dict:
 
     schema.upgrade(url)
     engine = make_engine(url)
-    summary = create_demo(engine, scrypt_n=SCRYPT_N)
+    summary = create_demo(engine, business_date=dt.date(2026, 11, 23), scrypt_n=SCRYPT_N)
     ops = OperatorService(engine, scrypt_n=SCRYPT_N)
     boxes: dict[str, str] = {}
     customers: list[str] = []

@@ -20,6 +20,7 @@ an "emulator control" window opens beside it.
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import sys
@@ -56,7 +57,7 @@ def ensure_embedded_core(url: str) -> bool:
     schema.upgrade(url)
     engine = make_engine(url)
     try:
-        create_demo(engine)
+        create_demo(engine, business_date=dt.date.today())
     finally:
         engine.dispose()
     return True

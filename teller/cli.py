@@ -2,7 +2,7 @@
 
     teller db upgrade [--url URL]     bring the core schema to the newest revision
     teller db set-password --url URL  keep the core password in the system keyring
-    teller demo [--url URL]           create the demo branch, users and accounts
+    teller demo [--url URL] [--business-date YYYY-MM-DD]   the demo branch, users, accounts
     teller check [--url URL]          verify the books and the journal chain (exit 1 on failure)
     teller report day-summary [--branch B] [--date D] [--out F.pdf]
                                       the branch's GL subject summary for a business date
@@ -22,6 +22,7 @@ directory; ``TELLER_CORE_URL`` overrides that default.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import getpass
 import os
 import sys
@@ -61,7 +62,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     schema.upgrade(url)
     engine = make_engine(url)
     try:
-        summary = create_demo(engine)
+        summary = create_demo(engine, business_date=args.business_date or dt.date.today())
     except RuntimeError as exc:
         print(f"demo: {exc}", file=sys.stderr)
         return 1
@@ -266,6 +267,8 @@ def build_parser() -> argparse.ArgumentParser:
     db.set_defaults(func=cmd_db)
     demo = sub.add_parser("demo", help="create the demo branch")
     demo.add_argument("--url")
+    demo.add_argument("--business-date", type=dt.date.fromisoformat, metavar="YYYY-MM-DD",
+                      help="the branch's first business date (default: today)")
     demo.set_defaults(func=cmd_demo)
     check = sub.add_parser("check", help="verify books and journal")
     check.add_argument("--url")

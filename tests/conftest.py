@@ -2,6 +2,7 @@
 for tests marked ``postgres``, the same on PostgreSQL (a fresh schema per test)."""
 from __future__ import annotations
 
+import datetime as dt
 import os
 import uuid
 from dataclasses import dataclass
@@ -15,6 +16,10 @@ from teller.core.db import make_engine, normalize_url
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 PG_URL = os.environ.get("TELLER_TEST_PG_URL")
 FAST_SCRYPT = 2**10  # test speed; production uses 2**14
+#: The business date (营业日) every test's demo branch opens on — never the wall
+#: clock, so no test knows which weekday CI runs on. ``TELLER_TEST_DATE=YYYY-MM-DD``
+#: runs the whole suite on another day (a Friday, the eve of a holiday).
+BUSINESS_DATE = dt.date.fromisoformat(os.environ.get("TELLER_TEST_DATE") or "2026-11-23")
 
 
 def pg_schema_url(base: str, schema_name: str) -> str:
@@ -103,7 +108,7 @@ def core(core_url):
     from teller.core.demo import create_demo
     schema.upgrade(core_url)
     engine = make_engine(core_url)
-    demo = create_demo(engine, scrypt_n=FAST_SCRYPT)
+    demo = create_demo(engine, business_date=BUSINESS_DATE, scrypt_n=FAST_SCRYPT)
     yield Core(core_url, engine, demo)
     engine.dispose()
 

@@ -74,10 +74,12 @@ class DemoSummary:
     accounts: tuple[tuple[str, str, str], ...]  # number, title, medium number
 
 
-def create_demo(engine: Engine, *, business_date: dt.date | None = None,
+def create_demo(engine: Engine, *, business_date: dt.date,
                 scrypt_n: int | None = None) -> DemoSummary:
-    """Populate an *empty, migrated* core database with the demo branch."""
-    bdate = business_date or dt.date.today()
+    """Populate an *empty, migrated* core database with the demo branch, open
+    on ``business_date`` (the caller's choice: today for a new demo, a pinned
+    date in tests — the core never reads the wall clock for a business date)."""
+    bdate = business_date
     ops = OperatorService(engine, **({"scrypt_n": scrypt_n} if scrypt_n else {}))
     now = dt.datetime.now()
     created: list[tuple[str, str, str]] = []

@@ -71,7 +71,7 @@ from teller.core.db import run_in_transaction
 from teller.core.ledger import internal_account, open_account
 from teller.core.models_day import DayEndRun
 from teller.core.posting import GENESIS_HASH, entry_hash
-from teller.domain.calendar import BusinessCalendar, load_holidays, quarter_settlement_date
+from teller.domain.calendar import BusinessCalendar, load_holidays, settlement_day_in
 from teller.domain.problems import Problem
 
 branches_t = m.Branch.__table__
@@ -350,15 +350,6 @@ def mark_dormant(conn: Connection, branch: str, business_date: dt.date, *, opera
                         params).rowcount
 
 
-def _settlement_day_in(start: dt.date, end: dt.date) -> dt.date | None:
-    """The quarterly settlement day within [start, end), if any."""
-    for d in (start, end - dt.timedelta(days=1)):
-        s = quarter_settlement_date(d)
-        if start <= s < end:
-            return s
-    return None
-
-
 # -- the batch -----------------------------------------------------------------
 def run_day_end(engine: Engine, branch: str, *, calendar: BusinessCalendar | None = None,
                 clock: Callable[[], dt.datetime] = dt.datetime.now,
@@ -418,7 +409,7 @@ def run_day_end(engine: Engine, branch: str, *, calendar: BusinessCalendar | Non
         operator = batch_operator(branch)
         nxt = cal.next_working_day(bdate)
         res = DayEndResult(branch, bdate, nxt)
-        settle_on = _settlement_day_in(bdate, nxt)
+        settle_on = settlement_day_in(bdate, nxt)
         t0 = time.perf_counter()
         days = (nxt - bdate).days
         first_days = (settle_on - bdate).days + 1 if settle_on else days

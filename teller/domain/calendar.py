@@ -157,6 +157,20 @@ def quarter_settlement_date(d: date) -> date:
     return date(d.year, last_month, SETTLEMENT_DAY_OF_MONTH)
 
 
+def settlement_day_in(start: date, end: date) -> date | None:
+    """The quarterly settlement day within [start, end), if any: the days a
+    day end from ``start`` to the next business date ``end`` covers.
+
+    >>> settlement_day_in(date(2026, 12, 18), date(2026, 12, 21))
+    datetime.date(2026, 12, 20)
+    """
+    for d in (start, end - timedelta(days=1)):
+        s = quarter_settlement_date(d)
+        if start <= s < end:
+            return s
+    return None
+
+
 def is_quarter_settlement_day(d: date) -> bool:
     return d == quarter_settlement_date(d)
 

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from tests.conftest import float_account
+from tests.conftest import BUSINESS_DATE, float_account
 from teller.core import models as m
 from teller.core import schema
 from teller.core.db import make_engine, reader, run_in_transaction
@@ -35,7 +35,7 @@ def template(tmp_path_factory):
     url = f"sqlite:///{path}"
     schema.upgrade(url)
     engine = make_engine(url)
-    create_demo(engine, scrypt_n=2**10)
+    create_demo(engine, business_date=BUSINESS_DATE, scrypt_n=2**10)
     # the counter leg: like a box it cannot go below zero, but it is not cash
     float_account(engine, overdraft_limit=0)
     engine.dispose()

@@ -30,7 +30,7 @@ from teller.core.integrity import check_books
 from teller.core.ledger import internal_account, open_account
 from teller.core.posting import PostingEngine
 from teller.core.posting_pg import PgPoster, expected_rules, installed_rules
-from tests.conftest import float_account, FAST_SCRYPT, PG_URL, pg_schema_url
+from tests.conftest import BUSINESS_DATE, float_account, FAST_SCRYPT, PG_URL, pg_schema_url
 
 pytestmark = pytest.mark.postgres
 BDATE = dt.date(2026, 11, 23)
@@ -348,7 +348,7 @@ def test_downgrade_drops_the_function_and_the_engine_falls_back(pg_url):
     schema.upgrade(pg_url)
     engine = make_engine(pg_url)
     try:
-        demo = create_demo(engine, scrypt_n=FAST_SCRYPT)
+        demo = create_demo(engine, business_date=BUSINESS_DATE, scrypt_n=FAST_SCRYPT)
         schema.downgrade(pg_url, "0017_controls")
         with reader(engine) as conn:
             assert installed_rules(conn) is None
@@ -376,7 +376,7 @@ def test_the_call_survives_psycopg_deallocating_every_statement(pg_url):
     schema.upgrade(pg_url)
     engine = make_engine(pg_url, pool_size=1)
     try:
-        demo = create_demo(engine, scrypt_n=FAST_SCRYPT)
+        demo = create_demo(engine, business_date=BUSINESS_DATE, scrypt_n=FAST_SCRYPT)
         from teller.core.records import EntryRequest, Leg
         box, customer = float_account(engine), demo.accounts[0][0]
         posting = PostingEngine(engine)

@@ -38,7 +38,7 @@ from teller.core.ledger import internal_account, open_account
 from teller.core.operators import OperatorService
 from teller.core.posting import PostingEngine
 from teller.core.records import EntryRequest, Leg, PostedEntry, PostingRefused
-from tests.conftest import FAST_SCRYPT
+from tests.conftest import BUSINESS_DATE, FAST_SCRYPT
 
 BRANCH = "0101"
 WORKERS = 16
@@ -80,7 +80,7 @@ def _setup(url: str) -> tuple[list[str], str]:
     schema.upgrade(url)
     admin = make_engine(url)
     try:
-        summary = create_demo(admin, scrypt_n=FAST_SCRYPT)
+        summary = create_demo(admin, business_date=BUSINESS_DATE, scrypt_n=FAST_SCRYPT)
         ops = OperatorService(admin, scrypt_n=FAST_SCRYPT)
         numbers: list[str] = []
 

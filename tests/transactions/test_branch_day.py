@@ -15,6 +15,7 @@ from teller.core import eod
 from teller.core.integrity import check_books
 from teller.core.records import EntryRequest, PostingRefused
 from teller.core.teller_day import day_end_blockers
+from teller.domain.calendar import settlement_day_in
 from tests.transactions.test_cash_day import (  # noqa: F401  (the counter fixture)
     PW, assert_boxes_agree_with_gl, counter, holdings,
 )
@@ -102,8 +103,10 @@ def test_a_branch_day_from_vault_issue_to_day_end(core, counter, blockers):  # n
     assert t1.sign_off() == []
     closing1 = core.balance(cust1)
     result = eod.run_day_end(core.engine, "0101")
-    # THEN the business date moved, cust1's accrual is one day of its closing balance
-    assert result.business_date == bdate and result.next_business_date > bdate
+    # THEN the business date moved to the next business day of the bank's calendar
+    nxt = result.next_business_date
+    assert result.business_date == bdate
+    assert nxt == eod.load_bank_calendar().next_working_day(bdate)
     from teller.core.db import reader
     import sqlalchemy as sa
     from teller.core import models as m
@@ -112,10 +115,16 @@ def test_a_branch_day_from_vault_issue_to_day_end(core, counter, blockers):  # n
                                 .where(m.Account.number == cust1)).one()
         moved = conn.execute(sa.select(m.Branch.business_date)
                              .where(m.Branch.code == "0101")).scalar_one()
-    # 积数: every close adds the closing balance once (only 3/20 etc. settle)
-    settles = bdate.month in (3, 6, 9, 12) and bdate.day == 20
-    assert moved == result.next_business_date
-    assert int(accrual) == (0 if settles else closing1)
+    assert moved == nxt
+    # AND cust1's 积数 counts the closing balance once for every calendar day up
+    # to the next business date (a Friday's close also covers the weekend); when
+    # the quarter's settlement day falls in between, the accrual was settled on
+    # it and only the days after it count, at the balance with the interest.
+    settled_on = settlement_day_in(bdate, nxt)
+    if settled_on is None:
+        assert int(accrual) == closing1 * (nxt - bdate).days
+    else:
+        assert int(accrual) == core.balance(cust1) * ((nxt - settled_on).days - 1)
     assert check_books(core.engine).ok
     assert_boxes_agree_with_gl(core)
 
