@@ -44,8 +44,8 @@ sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
 
-from teller.core import schema  # noqa: E402
-from teller.core.db import make_engine, normalize_url  # noqa: E402
+from teller.core import schema# noqa: E402
+from teller.core.ledger.db import make_engine, normalize_url  # noqa: E402
 
 BRANCH = "0101"
 START = dt.date(2026, 3, 19)
@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     from teller.core.demo import create_demo
-    from teller.core.eod import load_bank_calendar, run_day_end
+    from teller.core.day.eod import load_bank_calendar, run_day_end
 
     name = f"bench_eod_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(normalize_url(args.url))

@@ -72,7 +72,7 @@ def in_process(runs: int) -> tuple[list[float], list[float]]:
             loop.exec()
 
     until(lambda: not ops.busy)
-    from teller.core.db import make_engine
+    from teller.core.ledger.db import make_engine
     import sqlalchemy as sa
     with make_engine(default_core_url()).connect() as conn:
         account = conn.execute(sa.text("select number from accounts "

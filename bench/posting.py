@@ -60,8 +60,8 @@ sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
 
-from teller.core import schema  # noqa: E402
-from teller.core.db import make_engine, normalize_url, reader, run_in_transaction  # noqa: E402
+from teller.core import schema# noqa: E402
+from teller.core.ledger.db import make_engine, normalize_url, reader, run_in_transaction  # noqa: E402
 
 BRANCH = "0101"
 SCRYPT_N = 2**10
@@ -77,13 +77,13 @@ PIECES_EACH = 200_000  # of every denomination in every box and the vault
 
 
 def setup(url: str, tellers: int, n_accounts: int) -> dict:
-    from teller.core.cashbox import active_denominations
+    from teller.core.cash.counts import active_denominations
     from teller.core.demo import create_demo
-    from teller.core.ledger import internal_account, open_account
-    from teller.core.operators import OperatorService
-    from teller.core.posting import PostingEngine
-    from teller.core.records import CashCount, EntryRequest, Leg
-    from teller.core.teller_day import TellerDayService
+    from teller.core.ledger.accounts import internal_account, open_account
+    from teller.core.operators.service import OperatorService
+    from teller.core.ledger.engine import PostingEngine
+    from teller.core.ledger.records import CashCount, EntryRequest, Leg
+    from teller.core.cash.teller_day import TellerDayService
 
     schema.upgrade(url)
     engine = make_engine(url)
@@ -157,12 +157,12 @@ class _RetryCounter(logging.Handler):
 def worker(idx: int, url: str, teller: str, cash: str, customers: list[str], seconds: float,
            ready, go, start_at, run_tag: str, profile_path: str | None, out,
            server_side: bool, denominations: list[int]) -> None:
-    from teller.core.posting import PostingEngine
-    from teller.core.records import CashCount, EntryRequest, Leg, PostingRefused
+    from teller.core.ledger.engine import PostingEngine
+    from teller.core.ledger.records import CashCount, EntryRequest, Leg, PostingRefused
     from teller.domain import cash as dc
 
     counter = _RetryCounter()
-    log = logging.getLogger("teller.core.db")
+    log = logging.getLogger("teller.core.ledger.db")
     log.setLevel(logging.INFO)
     log.addHandler(counter)
     log.propagate = False
@@ -418,7 +418,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"ratio 32/8 {t32 / t8:.2f} (target >= 0.7: "
                   f"{'MET' if t32 / t8 >= 0.7 else 'MISSED'}); deadlocks (40P01) "
                   f"{rows[0][1]['deadlocks']} at 8, {rows[1][1]['deadlocks']} at 32")
-        from teller.core.integrity import check_books
+        from teller.core.ledger.integrity import check_books
         engine = make_engine(url)
         report = check_books(engine)
         engine.dispose()

@@ -1,11 +1,11 @@
 """Alembic environment. The URL comes from the caller (``teller db upgrade``)."""
 from alembic import context
 
-from teller.core.db import make_engine
-from teller.core.models import Base
+from teller.core.ledger.db import make_engine
+from teller.core.schema import METADATA
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = METADATA
 
 
 def run_migrations_online() -> None:

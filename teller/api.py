@@ -43,8 +43,8 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from teller import config
-from teller.core.db import CoreUnavailable, make_engine
-from teller.core.records import LEVELS, AuthGrant, PostedEntry, PostingRefused
+from teller.core.ledger.db import CoreUnavailable, make_engine
+from teller.core.ledger.records import LEVELS, AuthGrant, PostedEntry, PostingRefused
 from teller.core.services import CoreServices
 from teller.core.views import JournalLine
 from teller.domain.money import Money, to_chinese_capital
@@ -140,7 +140,7 @@ def make_pin_verifier(spec: str | None = None) -> Any:
       pads' working key (the embedded demo core, tests); not for production;
     - ``"none"`` — no verifier: PIN steps are refused (未配置密码验证服务);
     - ``"package.module:factory"`` — ``factory()`` returns the bank's verifier
-      (an HSM client implementing teller.core.pin_verifier.PinVerifier).
+      (an HSM client implementing teller.core.accounts.pin_verifier.PinVerifier).
     """
     import importlib
     import os
@@ -148,7 +148,7 @@ def make_pin_verifier(spec: str | None = None) -> Any:
     if spec == "none":
         return None
     if spec == "builtin":
-        from teller.core.pin_verifier import ZoneKeyPinVerifier
+        from teller.core.accounts.pin_verifier import ZoneKeyPinVerifier
         from teller.devices.emulators.pinpad import DEMO_WORKING_KEY
         return ZoneKeyPinVerifier(DEMO_WORKING_KEY, BUILTIN_PIN_SECRET)
     module, sep, name = spec.partition(":")

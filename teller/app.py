@@ -51,7 +51,7 @@ def ensure_embedded_core(url: str) -> bool:
     if path.exists():
         return False
     from teller.core import schema
-    from teller.core.db import make_engine
+    from teller.core.ledger.db import make_engine
     from teller.core.demo import create_demo
     path.parent.mkdir(parents=True, exist_ok=True)
     schema.upgrade(url)

@@ -56,7 +56,7 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from teller.core import schema
-    from teller.core.db import make_engine
+    from teller.core.ledger.db import make_engine
     from teller.core.demo import DEMO_PASSWORD, create_demo
     url = _url(args)
     schema.upgrade(url)
@@ -76,8 +76,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from teller.core.db import make_engine
-    from teller.core.integrity import check_books
+    from teller.core.ledger.db import make_engine
+    from teller.core.ledger.integrity import check_books
     engine = make_engine(_url(args))
     try:
         report = check_books(engine)
@@ -99,8 +99,8 @@ def cmd_branch_report(args: argparse.Namespace) -> int:
     import datetime as dt
     from pathlib import Path
 
-    from teller.core import branch_reports
-    from teller.core.db import make_engine
+    from teller.core.day import branch_reports
+    from teller.core.ledger.db import make_engine
     from teller.printing import branch_reports_pdf
     data_fn, render_fn, stem = BRANCH_REPORTS[args.which]
     engine = make_engine(_url(args))
@@ -126,8 +126,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.which in BRANCH_REPORTS:
         return cmd_branch_report(args)
 
-    from teller.core.day_summary import branch_day_summary
-    from teller.core.db import make_engine
+    from teller.core.day.summary import branch_day_summary
+    from teller.core.ledger.db import make_engine
     from teller.core.services import CoreServices
     from teller.printing.day_summary_pdf import render_day_summary
     engine = make_engine(_url(args))
@@ -152,8 +152,8 @@ def cmd_report(args: argparse.Namespace) -> int:
           f"{'ties' if summary.ties else 'DOES NOT TIE'} -> {out}")
     return 0 if summary.ties else 1
 def cmd_eod(args: argparse.Namespace) -> int:
-    from teller.core.db import make_engine
-    from teller.core.eod import DayEndRefused, run_day_end
+    from teller.core.ledger.db import make_engine
+    from teller.core.day.eod import DayEndRefused, run_day_end
     engine = make_engine(_url(args))
     try:
         result = run_day_end(engine, args.branch)
@@ -177,7 +177,7 @@ def cmd_eod(args: argparse.Namespace) -> int:
 
 
 def cmd_vouchers(args: argparse.Namespace) -> int:
-    from teller.core.db import make_engine
+    from teller.core.ledger.db import make_engine
     from teller.core.services import CoreServices
     engine = make_engine(_url(args))
     try:

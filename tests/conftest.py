@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from teller.core import schema
-from teller.core.db import make_engine, normalize_url
+from teller.core.ledger.db import make_engine, normalize_url
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 PG_URL = os.environ.get("TELLER_TEST_PG_URL")
@@ -68,9 +68,9 @@ def float_account(engine, *, overdraft_limit: int | None = None) -> str:
     """A debit-natured internal account (6411) that is NOT cash: the counter leg
     of tests about the posting engine's own mechanics. Cash legs (teller boxes,
     the vault) need counts by denomination — tests/core/test_cashbox.py."""
-    from teller.core.db import reader, run_in_transaction
-    from teller.core.ledger import internal_account, open_account
-    from teller.core.models import Branch
+    from teller.core.ledger.db import reader, run_in_transaction
+    from teller.core.ledger.accounts import internal_account, open_account
+    from teller.core.ledger.models import Branch
     with reader(engine) as conn:
         found = internal_account(conn, "0101", "engine_float")
     if found:
@@ -89,14 +89,14 @@ class Core:
     demo: object
 
     def account(self, kind: str, owner: str | None = None) -> str:
-        from teller.core.db import reader
-        from teller.core.ledger import internal_account
+        from teller.core.ledger.db import reader
+        from teller.core.ledger.accounts import internal_account
         with reader(self.engine) as conn:
             return internal_account(conn, "0101", kind, owner)
 
     def balance(self, number: str) -> int:
-        from teller.core.db import reader
-        from teller.core.models import Account
+        from teller.core.ledger.db import reader
+        from teller.core.ledger.models import Account
         with reader(self.engine) as conn:
             return conn.execute(sa.select(Account.balance).where(Account.number == number)
                                 ).scalar_one()

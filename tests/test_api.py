@@ -8,10 +8,12 @@ import json
 import pytest
 import sqlalchemy as sa
 
+from teller.core.controls.models import AccountControl
+from teller.core.operators.models import Authorization, User
 from teller.api import Authorizer
-from teller.core import models as m
-from teller.core.db import reader, run_in_transaction
-from teller.core.integrity import check_books
+from teller.core.ledger import models as m
+from teller.core.ledger.db import reader, run_in_transaction
+from teller.core.ledger.integrity import check_books
 
 pytestmark = pytest.mark.postgres
 PW = "demo123"
@@ -24,14 +26,14 @@ def entry_count(core) -> int:
 
 def authorizations(core) -> list:
     with reader(core.engine) as conn:
-        return conn.execute(sa.select(m.Authorization.__table__)
-                            .order_by(m.Authorization.id)).all()
+        return conn.execute(sa.select(Authorization.__table__)
+                            .order_by(Authorization.id)).all()
 
 
 def failures(core, user) -> int:
     with reader(core.engine) as conn:
-        return conn.execute(sa.select(m.User.consecutive_failures)
-                            .where(m.User.code == user)).scalar_one()
+        return conn.execute(sa.select(User.consecutive_failures)
+                            .where(User.code == user)).scalar_one()
 
 
 def test_sign_on_refusals_are_outcomes(terminal):
@@ -44,7 +46,7 @@ def test_sign_on_refusals_are_outcomes(terminal):
 
 def test_first_sign_on_must_change_password(core, terminal):
     def flag(conn):
-        conn.execute(sa.update(m.User.__table__).where(m.User.code == "T002")
+        conn.execute(sa.update(User.__table__).where(User.code == "T002")
                      .values(must_change_password=True))
     run_in_transaction(core.engine, flag)
     # GIVEN a user who must change the initial password
@@ -104,7 +106,7 @@ def test_withdrawal_refused_by_control_with_the_rules_message(core, session):
     number = core.demo.accounts[1][0]
 
     def seal(conn):
-        conn.execute(sa.insert(m.AccountControl.__table__).values(
+        conn.execute(sa.insert(AccountControl.__table__).values(
             account_number=number, kind="sealed", amount=0, incident_number="1" * 19,
             status="active", starts_on=core.demo.business_date, created_by="S001",
             created_at=dt.datetime.now(), detail="{}"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from teller.api import Terminal, make_pin_verifier
-from teller.core.pin_verifier import ZoneKeyPinVerifier
+from teller.core.accounts.pin_verifier import ZoneKeyPinVerifier
 from teller.devices.emulators.pinpad import DEMO_WORKING_KEY
 from teller.domain.pin import (
     PinBlock, encrypt_pin_block, iso9564_format0_clear_block, key_check_value,

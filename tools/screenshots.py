@@ -53,7 +53,7 @@ def main(out: Path) -> int:
     out.mkdir(parents=True, exist_ok=True)
     url = default_core_url()
     ensure_embedded_core(url)
-    from teller.core.db import make_engine
+    from teller.core.ledger.db import make_engine
     from teller.core.demo import DEMO_PASSWORD  # noqa: F401 - the screenshots sign on with it
     import sqlalchemy as sa
     engine = make_engine(url)

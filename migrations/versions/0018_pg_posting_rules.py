@@ -330,7 +330,7 @@ BEGIN
             || to_json(p_leg_memos[i])::text || ']';
     END LOOP;
 
-    -- 4b. 券别 (teller.core.cashbox.record_counts): a cash leg is on the
+    -- 4b. 券别 (teller.core.cash.counts.record_counts): a cash leg is on the
     -- poster's own drawn box, or on the vault posted by a supervisor, and its
     -- counts add up to the account's net cash; counts only for cash legs.
     -- Everything else about cash (a box kept in the vault or not yet a

@@ -5,7 +5,7 @@ for an ordinary deposit, each with two index entries and its foreign-key
 checks — and on PostgreSQL that was the largest single part of a posting's
 cost on the server. The row now carries the pieces received and the pieces
 paid as ``[[value_fen, pieces], ...]``, largest first: the form
-``cash_transfers.counts`` already used (teller.core.cashbox.counts_json).
+``cash_transfers.counts`` already used (teller.core.cash.counts.counts_json).
 
 Existing rows are regrouped by entry and box; each new row keeps the largest
 id of its group, so ``max(id)`` per box — what a balancing remembers as

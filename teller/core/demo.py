@@ -17,12 +17,15 @@ from dataclasses import dataclass
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
 
-from teller.core import models as m
-from teller.core.db import reader, run_in_transaction
-from teller.core.ledger import create_branch, create_terminal, internal_account, open_account
-from teller.core.operators import OperatorService
-from teller.core.posting import PostingEngine
-from teller.core.records import EntryRequest, Leg
+from teller.core.accounts.models import Product
+from teller.core.cash.models import CashBox
+from teller.core.customers.models import Customer
+from teller.core.ledger import models as m
+from teller.core.ledger.db import reader, run_in_transaction
+from teller.core.ledger.accounts import create_branch, create_terminal, internal_account, open_account
+from teller.core.operators.service import OperatorService
+from teller.core.ledger.engine import PostingEngine
+from teller.core.ledger.records import EntryRequest, Leg
 from teller.domain.identity import luhn_check_digit, resident_id_check_char
 
 DEMO_PASSWORD = "demo123"
@@ -95,7 +98,7 @@ def create_demo(engine: Engine, *, business_date: dt.date,
                             password=DEMO_PASSWORD, auth_level=level,
                             must_change_password=False)
         for code, name, kind, subject, rate, term, minimum in PRODUCTS:
-            conn.execute(insert(m.Product.__table__).values(
+            conn.execute(insert(Product.__table__).values(
                 code=code, name=name, kind=kind, subject_code=subject,
                 annual_rate_micro=rate, term_months=term, minimum_fen=minimum))
         add_time_deposit_products(conn)
@@ -111,10 +114,10 @@ def create_demo(engine: Engine, *, business_date: dt.date,
         acct(subject="6411", title="利息支出", kind="interest_expense", overdraft_limit=None)
         for c in CUSTOMERS:
             id_number = c.id17 + resident_id_check_char(c.id17)
-            cid = conn.execute(insert(m.Customer.__table__).values(
+            cid = conn.execute(insert(Customer.__table__).values(
                 kind="personal", id_type="resident_id", id_number=id_number, name=c.name,
                 name_en="", phone=c.phone, address="演示市演示路1号", occupation="",
-                branch_code=BRANCH, created_at=now).returning(m.Customer.id)).scalar_one()
+                branch_code=BRANCH, created_at=now).returning(Customer.id)).scalar_one()
             pan = c.card_bin_serial + luhn_check_digit(c.card_bin_serial)
             number = acct(subject="2017", title=c.name, kind="personal_current",
                           customer_id=cid, product="P-CUR", account_class="I",
@@ -132,9 +135,9 @@ def create_demo(engine: Engine, *, business_date: dt.date,
 def _fund(engine: Engine, customers: list[tuple[str, str, str]]) -> None:
     """Fund the vault, the boxes (kept in the vault until drawn) and the
     customers by cash entries with their counts, so every box's notes agree
-    with its GL 1001 balance from the start (teller.core.cashbox)."""
-    from teller.core.cashbox import active_denominations
-    from teller.core.records import CashCount
+    with its GL 1001 balance from the start (teller.core.cash.counts)."""
+    from teller.core.cash.counts import active_denominations
+    from teller.core.ledger.records import CashCount
     from teller.domain import cash as dc
     posting = PostingEngine(engine)
     with reader(engine) as conn:
@@ -172,7 +175,7 @@ def create_demo_vouchers(engine: Engine) -> None:
     """Blank voucher stock (重要空白凭证) of the demo branch: kinds, 100 of each
     received, 10 of each issued to each teller's box — through the voucher
     service, so the 9001 counts tie out."""
-    from teller.core.blank_vouchers import BlankVoucherService, ensure_default_kinds
+    from teller.core.vouchers.blank import BlankVoucherService, ensure_default_kinds
     run_in_transaction(engine, ensure_default_kinds)
     svc = BlankVoucherService(engine, PostingEngine(engine))
     seq = iter(range(1, 1000))
@@ -197,15 +200,15 @@ TIME_PRODUCTS = (  # the terms PRODUCTS lacks; same columns as PRODUCTS
 
 def add_time_deposit_products(conn) -> None:
     """整存整取 products for every offered term (3/6 months, 1/2/3/5 years)."""
-    have = set(conn.execute(select(m.Product.code)).scalars())
+    have = set(conn.execute(select(Product.code)).scalars())
     for code, name, kind, subject, rate, term, minimum in TIME_PRODUCTS:
         if code not in have:
-            conn.execute(insert(m.Product.__table__).values(
+            conn.execute(insert(Product.__table__).values(
                 code=code, name=name, kind=kind, subject_code=subject,
                 annual_rate_micro=rate, term_months=term, minimum_fen=minimum))
 
 
-# -- cash by denomination (issue 7, teller.core.cashbox) ------------------------
+# -- cash by denomination (issue 7, teller.core.cash.counts) ------------------------
 def _demo_mix(amount: int, denominations: tuple[int, ...]) -> dict[int, int]:
     """A plausible make-up of ``amount``: some small notes and coins, the rest
     in the largest notes (demo data only)."""
@@ -227,7 +230,6 @@ def _cash_setup(engine: Engine) -> None:
     """The accounts the cash workflow posts to, and the boxes' limits (the
     boxes are in the vault: tellers draw them at sign-on; their notes came with
     the funding entries, see :func:`_fund`)."""
-    from teller.core import models_cash as mc
 
     def work(conn):
         bdate = conn.execute(select(m.Branch.business_date)
@@ -238,7 +240,7 @@ def _cash_setup(engine: Engine) -> None:
         acct(subject="6301", title="营业外收入（长款）", kind="over_short_income")
         acct(subject="6711", title="营业外支出（短款）", kind="over_short_expense")
         # 尾箱限额 500,000.00: above it the teller hands cash in
-        conn.execute(update(mc.CashBox.__table__).where(mc.CashBox.kind == "teller")
+        conn.execute(update(CashBox.__table__).where(CashBox.kind == "teller")
                      .values(limit_fen=BOX_LIMIT_FEN))
     run_in_transaction(engine, work)
 
@@ -250,7 +252,7 @@ DEMO_LOSS_FEES = {"written": 1000, "voucher_password": 1000}
 
 def add_loss_fees(conn, branch: str, opened_on: dt.date) -> None:
     """Loss-report fees and the branch's fee-income account (6021 手续费及佣金收入)."""
-    from teller.core.models_loss import LossFeeRate
+    from teller.core.loss.models import LossFeeRate
     if internal_account(conn, branch, "fee_income") is None:
         open_account(conn, branch=branch, subject="6021", title="手续费收入", kind="fee_income",
                      opened_on=opened_on, overdraft_limit=None)

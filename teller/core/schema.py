@@ -12,7 +12,23 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from teller.core.db import make_engine, normalize_url
+from teller.core.accounts import models as _accounts
+from teller.core.cash import models as _cash
+from teller.core.controls import models as _controls
+from teller.core.customers import models as _customers
+from teller.core.day import models as _day
+from teller.core.ledger.db import make_engine, normalize_url
+from teller.core.ledger.models import Base
+from teller.core.loss import models as _loss
+from teller.core.operators import models as _operators
+from teller.core.time_deposits import models as _time_deposits
+from teller.core.vouchers import models as _vouchers
+
+#: Every table of the core: the kernel's and each area's (what Alembic's
+#: autogenerate and the migration test compare the migrations against).
+AREA_MODELS = (_accounts, _cash, _controls, _customers, _day, _loss, _operators,
+               _time_deposits, _vouchers)
+METADATA = Base.metadata
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 

@@ -17,29 +17,29 @@ SQLAlchemy.
   what a voucher of that entry shows (holder, counter account, authorizer)
 - ``record_refusal(...)`` — a supervisor's refusal (outcome 'refused') in the
   authorizations table
-- ``operators`` — :class:`~teller.core.operators.OperatorService`
-- ``vouchers`` — :class:`~teller.core.blank_vouchers.BlankVoucherService`
+- ``operators`` — :class:`~teller.core.operators.service.OperatorService`
+- ``vouchers`` — :class:`~teller.core.vouchers.blank.BlankVoucherService`
   (重要空白凭证: receive, issue, use/use_next, void, return, stock)
-- ``time`` — :class:`~teller.core.time_deposits.TimeDepositService` (整存整取);
-  ``interest`` — :class:`~teller.core.interest_service.InterestService` (结息)
-- ``cash`` — :class:`~teller.core.cash_service.CashService` (boxes by denomination;
+- ``time`` — :class:`~teller.core.time_deposits.deposits.TimeDepositService` (整存整取);
+  ``interest`` — :class:`~teller.core.accounts.interest.InterestService` (结息)
+- ``cash`` — :class:`~teller.core.cash.service.CashService` (boxes by denomination;
   ``post``/``reverse`` go through it so cash counts are written with the entry);
-  ``teller_day`` — :class:`~teller.core.teller_day.TellerDayService` (sign-on
+  ``teller_day`` — :class:`~teller.core.cash.teller_day.TellerDayService` (sign-on
   draws the box, balancing, hand-over, sign-off, ``day_end_blockers(branch)``)
 - ``post_checked(req, CounterChecks)`` and ``counter`` — PIN, class II/III limits,
-  large-cash register (:mod:`teller.core.counter_rules`); ``passbooks`` —
-  :class:`~teller.core.passbook_lines.PassbookService`; ``media`` —
-  :class:`~teller.core.media.MediaService` (card/passbook replacement);
+  large-cash register (:mod:`teller.core.accounts.counter_rules`); ``passbooks`` —
+  :class:`~teller.core.accounts.passbooks.PassbookService`; ``media`` —
+  :class:`~teller.core.accounts.media.MediaService` (card/passbook replacement);
   ``customer_pins`` — CustomerPinService, None without a ``pin_verifier``
-- ``customer_pins`` — :class:`~teller.core.customer_pin.CustomerPinService`, or None
+- ``customer_pins`` — :class:`~teller.core.accounts.pins.CustomerPinService`, or None
   until ``use_pin_verifier(verifier)`` names the bank's PIN verifier (HSM seam)
-- ``loss`` — :class:`~teller.core.loss_follow_up.LossService` (18010/18020);
-  ``passwords`` — :class:`~teller.core.password_maintenance.PasswordMaintenance` (18030)
+- ``loss`` — :class:`~teller.core.loss.follow_up.LossService` (18010/18020);
+  ``passwords`` — :class:`~teller.core.accounts.password_maintenance.PasswordMaintenance` (18030)
 - ``controls`` / ``judicial`` / ``limits`` — account controls (18100/18091),
   judicial assistance (18090) and transaction limits (18101):
-  :mod:`teller.core.account_controls`, :mod:`teller.core.judicial`,
-  :mod:`teller.core.limits`
-- ``day_end`` — :class:`~teller.core.day_end_service.DayEndService` (日终 09900:
+  :mod:`teller.core.controls.controls`, :mod:`teller.core.controls.judicial`,
+  :mod:`teller.core.controls.limits`
+- ``day_end`` — :class:`~teller.core.day.service.DayEndService` (日终 09900:
   ``blockers(branch)``, ``run(branch, operator=…)`` for supervisors/administrators,
   ``open_day(branch)``)
 """
@@ -53,38 +53,41 @@ from typing import Callable
 from sqlalchemy import insert, or_, select
 from sqlalchemy.engine import Engine
 
-from teller.core import models as m
-from teller.core.blank_vouchers import BlankVoucherService
-from teller.core.customer_pin import CustomerPinService
-from teller.core.account_controls import ControlService
-from teller.core.judicial import JudicialService
-from teller.core.limits import LimitService
-from teller.core.day_end_service import DayEndService
-from teller.core.db import reader, run_in_transaction
-from teller.core.cash_service import CashService
-from teller.core.counter_rules import CounterChecks, CounterRules
-from teller.core.media import MediaService
-from teller.core.passbook_lines import DEFAULT_GEOMETRY, PassbookGeometry, PassbookService
-from teller.core.operators import OperatorService
-from teller.core.personal import PersonalServices
-from teller.core.loss_follow_up import LossService
-from teller.core.password_maintenance import PasswordMaintenance
-from teller.core.pin_verifier import PinVerifier
-from teller.core.posting import PostingEngine
-from teller.core.interest_service import InterestService
-from teller.core.time_deposits import TimeDepositService
-from teller.core.records import AuthGrant, EntryRequest, PostedEntry, format_journal_number
-from teller.core.teller_day import TellerDayService
+from teller.core.controls.models import AccountControl
+from teller.core.customers.models import Customer
+from teller.core.operators.models import Authorization, Terminal
+from teller.core.ledger import models as m
+from teller.core.vouchers.blank import BlankVoucherService
+from teller.core.accounts.pins import CustomerPinService
+from teller.core.controls.controls import ControlService
+from teller.core.controls.judicial import JudicialService
+from teller.core.controls.limits import LimitService
+from teller.core.day.service import DayEndService
+from teller.core.ledger.db import reader, run_in_transaction
+from teller.core.cash.service import CashService
+from teller.core.accounts.counter_rules import CounterChecks, CounterRules
+from teller.core.accounts.media import MediaService
+from teller.core.accounts.passbooks import DEFAULT_GEOMETRY, PassbookGeometry, PassbookService
+from teller.core.operators.service import OperatorService
+from teller.core.accounts.personal import PersonalServices
+from teller.core.loss.follow_up import LossService
+from teller.core.accounts.password_maintenance import PasswordMaintenance
+from teller.core.accounts.pin_verifier import PinVerifier
+from teller.core.ledger.engine import PostingEngine
+from teller.core.accounts.interest import InterestService
+from teller.core.time_deposits.deposits import TimeDepositService
+from teller.core.ledger.records import AuthGrant, EntryRequest, PostedEntry, format_journal_number
+from teller.core.cash.teller_day import TellerDayService
 from teller.core.views import INTERNAL_KINDS, AccountInfo, BranchInfo, EntryDetail, JournalLine
 
 accounts_t = m.Account.__table__
-controls_t = m.AccountControl.__table__
+controls_t = AccountControl.__table__
 entries_t = m.JournalEntry.__table__
 postings_t = m.Posting.__table__
-customers_t = m.Customer.__table__
+customers_t = Customer.__table__
 branches_t = m.Branch.__table__
-terminals_t = m.Terminal.__table__
-auth_t = m.Authorization.__table__
+terminals_t = Terminal.__table__
+auth_t = Authorization.__table__
 
 
 def _journal_number(row) -> str:
@@ -209,7 +212,7 @@ class CoreServices:
 
     def post_checked(self, req: EntryRequest, checks: CounterChecks) -> PostedEntry:
         """A personal counter posting with 验密, Ⅱ/Ⅲ类户 limits and 大额现金数据采集
-        (:mod:`teller.core.counter_rules`)."""
+        (:mod:`teller.core.accounts.counter_rules`)."""
         return self.counter.post(req, checks, send=self._post_hooked)
 
     def _post_hooked(self, req: EntryRequest, **hooks) -> PostedEntry:

@@ -1,6 +1,6 @@
 """Branch reports as PDF (A4, Chinese): 现金头寸表 by denomination, 重要空白凭证
 库存表 and 长短款登记簿. Inputs are shaped like the records of
-``teller.core.branch_reports``; each prints its tie-out verdict at the foot —
+``teller.core.day.branch_reports``; each prints its tie-out verdict at the foot —
 "相符 ties" or a red 不符 stamp with the reasons ("does not tie"), like the
 day summary::
 

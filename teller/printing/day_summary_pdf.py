@@ -1,6 +1,6 @@
 """Branch day-end summary (网点日终科目汇总表) as a PDF.
 
-Input is shaped like ``teller.core.day_summary.DaySummary``: one row per GL
+Input is shaped like ``teller.core.day.summary.DaySummary``: one row per GL
 subject (opening, debit, credit, closing), on-balance and off-balance
 subjects totalled apart, and the tie-out verdict printed at the foot — a
 summary that does not tie says so in red rather than looking finished::

@@ -36,9 +36,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection, Engine
 
-from teller.core.counter_rules import CounterChecks, FundsDeclaration
-from teller.core.records import PostedEntry
-from teller.core.wire import grant_from_dict, request_from_dict
+from teller.core.accounts.counter_rules import CounterChecks, FundsDeclaration
+from teller.core.ledger.records import PostedEntry
+from teller.core.ledger.wire import grant_from_dict, request_from_dict
 
 metadata = MetaData()
 steps_t = Table(
@@ -224,7 +224,7 @@ class LocalStore:
     def retry(self, key: str, core: CoreLink) -> PostedEntry:
         """Send the stored request again under its key; the core posts it at most once.
         Raises ``PostingRefused`` (step marked failed) when a rule now says no."""
-        from teller.core.records import PostingRefused
+        from teller.core.ledger.records import PostingRefused
         with self.engine.connect() as conn:
             row = conn.execute(select(steps_t).where(steps_t.c.key == key)).first()
         if row is None:

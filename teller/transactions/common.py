@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from teller.core.records import CashCount, PostingRefused
+from teller.core.ledger.records import CashCount, PostingRefused
 from teller.core.views import AccountInfo
 from teller.domain import cash as dc
 from teller.domain.money import Money
@@ -141,7 +141,7 @@ def cash_counts(state: FlowState, ctx: StepContext, box: str, direction: str,
     make-up (配款建议: largest first; a payout only from what the box holds),
     which the cash page's summary shows before the commit. What every flow
     that moves cash hands to ``ctx.post(..., cash=cash_counts(...))`` — the
-    posting engine refuses a cash leg without counts (teller.core.cashbox)."""
+    posting engine refuses a cash leg without counts (teller.core.cash.counts)."""
     if amount is None:
         amount = amount_fen
     if amount is None:

@@ -26,14 +26,14 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
-from teller.core.records import AuthGrant, CashCount, EntryRequest, Leg, PostedEntry
-from teller.core.wire import grant_to_dict, request_to_dict
+from teller.core.ledger.records import AuthGrant, CashCount, EntryRequest, Leg, PostedEntry
+from teller.core.ledger.wire import grant_to_dict, request_to_dict
 from teller.core.views import AccountInfo, BranchInfo, JournalLine
 
 
 class CoreGateway(Protocol):
-    vouchers: Any  # teller.core.blank_vouchers.BlankVoucherService (重要空白凭证)
-    personal: Any  # teller.core.personal.PersonalServices (issue 5A flows)
+    vouchers: Any  # teller.core.vouchers.blank.BlankVoucherService (重要空白凭证)
+    personal: Any  # teller.core.accounts.personal.PersonalServices (issue 5A flows)
 
     def branch(self, code: str) -> BranchInfo | None: ...
     def account(self, number: str) -> AccountInfo | None: ...
@@ -46,7 +46,7 @@ class CoreGateway(Protocol):
     def find(self, key: str) -> PostedEntry | None: ...
     def journal_today(self, teller: str, branch: str) -> tuple[JournalLine, ...]: ...
     def journal_line(self, journal_number: str) -> JournalLine | None: ...
-    # teller.core.cash_service.CashService / teller.core.teller_day.TellerDayService
+    # teller.core.cash.service.CashService / teller.core.cash.teller_day.TellerDayService
     cash: Any
     teller_day: Any
 
@@ -118,10 +118,10 @@ class StepContext:
         ``via`` sends the stamped request through a core service that writes
         its own rows in the entry's transaction (e.g. a time deposit opening)
         instead of the plain ``core.post``; ``cash`` are the counts of its cash
-        legs (券别, see teller.core.cashbox); ``effect`` names a core action
-        committed atomically with it (``teller.core.posting.EFFECTS``), e.g.
+        legs (券别, see teller.core.cash.counts); ``effect`` names a core action
+        committed atomically with it (``teller.core.ledger.engine.EFFECTS``), e.g.
         opening the account its legs credit — ``legs`` may then be empty. With
-        ``checks`` (``teller.core.counter_rules.CounterChecks``: PIN blocks, source
+        ``checks`` (``teller.core.accounts.counter_rules.CounterChecks``: PIN blocks, source
         of funds) it goes through the core's checked posting; PIN blocks never
         reach the write-ahead journal. ``step`` overrides the step name recorded
         (a deduction names its incident there)."""

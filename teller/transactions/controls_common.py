@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from teller.core.account_controls import AUTH_LEVELS
-from teller.core.judicial import AUTHORITY_TYPES, Authority, Officer
+from teller.core.controls.controls import AUTH_LEVELS
+from teller.core.controls.judicial import AUTHORITY_TYPES, Authority, Officer
 from teller.domain.money import Money
 from teller.domain.problems import Problem
 from teller.transactions.context import Services, StepContext

@@ -2,15 +2,15 @@
 18590 source/use-of-funds page, the checks handed to the core's checked
 posting, and the passbook line printed right after the posting.
 
-The core decides (``teller.core.counter_rules``); these pages only say it
+The core decides (``teller.core.accounts.counter_rules``); these pages only say it
 early with a good message.
 """
 from __future__ import annotations
 
 from typing import Callable
 
-from teller.core.posting import debit_block
-from teller.core.counter_rules import (
+from teller.core.ledger.engine import debit_block
+from teller.core.accounts.counter_rules import (
     FUNDS_CATEGORIES, LARGE_CASH_FEN, CounterChecks, FundsDeclaration, funds_problem,
 )
 from teller.domain.problems import Problem

@@ -40,7 +40,7 @@ class SlipNumberField(TextField):
         return text, []
 
 
-SLIP_VOUCHER = "deposit_slip"  # the blank-voucher kind (teller.core.blank_vouchers)
+SLIP_VOUCHER = "deposit_slip"  # the blank-voucher kind (teller.core.vouchers.blank)
 
 
 def issued_slip_field(name: str = "new_slip", *, required: bool = True) -> SlipNumberField:

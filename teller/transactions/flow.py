@@ -55,7 +55,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Callable, ClassVar, Mapping
 
-from teller.core.records import LEVELS, AuthGrant, PostedEntry, PostingRefused
+from teller.core.ledger.records import LEVELS, AuthGrant, PostedEntry, PostingRefused
 from teller.domain.problems import Problem
 from teller.transactions.context import Services, StepContext
 from teller.transactions.fields import Field

@@ -2,14 +2,14 @@
 agent fields, core refusals as page problems, and the business voucher of a
 step that moves no money (事故编号 in place of an amount).
 
-The core re-checks everything these page rules check (teller.core.loss_reports,
-teller.core.password_maintenance); the pages only say it earlier.
+The core re-checks everything these page rules check (teller.core.loss.reports,
+teller.core.accounts.password_maintenance); the pages only say it earlier.
 """
 from __future__ import annotations
 
 from typing import Callable
 
-from teller.core.records import PostedEntry, PostingRefused
+from teller.core.ledger.records import PostedEntry, PostingRefused
 from teller.domain.money import Money, to_chinese_capital
 from teller.domain.problems import Problem
 from teller.transactions.context import Services, StepContext

@@ -15,7 +15,7 @@ from teller.transactions.flow import FlowState
 
 NEW_PASSBOOK_FIELD = "new_voucher"
 NEW_CARD_FIELD = "new_card"
-#: The blank-voucher kind (teller.core.blank_vouchers) each medium is drawn from.
+#: The blank-voucher kind (teller.core.vouchers.blank) each medium is drawn from.
 VOUCHER_KINDS = {"passbook": "passbook", "card": "debit_card"}
 _NAMES = {"passbook": ("存折", "passbook"), "card": ("空白卡", "blank card")}
 

@@ -21,9 +21,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from teller.core.media import MediaReplacement
-from teller.core.passbook_lines import PlannedLine, PrintPlan, stripe_book_no
-from teller.core.records import PostingRefused
+from teller.core.accounts.media import MediaReplacement
+from teller.core.accounts.passbooks import PlannedLine, PrintPlan, stripe_book_no
+from teller.core.ledger.records import PostingRefused
 from teller.devices.errors import DeviceError
 from teller.devices.passbook import columns_line
 from teller.transactions.context import Services
@@ -111,7 +111,7 @@ def print_up(services: Services, account: str, *, new_voucher: str | None = None
              expect_account: bool = True, entry: Any = None) -> PrintUpResult:
     """Print the pending lines; a book that fills is exchanged for the passbook
     ``new_voucher`` — with ``entry`` (the step's request), taken from the
-    teller's box in that entry (teller.core.media.MediaService.replace)."""
+    teller's box in that entry (teller.core.accounts.media.MediaService.replace)."""
     core = services.core
     device = passbook_device(services)
     if device is None:

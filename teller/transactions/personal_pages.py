@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any, Callable
 
-from teller.core.customers import CUSTOMER_FIELDS, customer_problems
+from teller.core.customers.service import CUSTOMER_FIELDS, customer_problems
 from teller.domain.money import Money
 from teller.domain.problems import Problem
 from teller.transactions.context import Services
@@ -36,7 +36,7 @@ PASSBOOK_NUMBER_FIELD = TextField(
     "passbook_number", "存折号码（核对）", "Passbook number (check)", required=False,
     max_len=12, help="自动取尾箱中最小号码的存折；可留空或输入手中存折号核对",
     help_en="The smallest passbook in your box; blank takes it")
-#: The blank-voucher kind (teller.core.blank_vouchers) each medium is drawn from.
+#: The blank-voucher kind (teller.core.vouchers.blank) each medium is drawn from.
 MEDIUM_VOUCHER = {"passbook": "passbook", "card": "debit_card"}
 VOUCHER_NAME = {"passbook": ("存折", "passbook"), "card": ("空白卡", "blank card")}
 

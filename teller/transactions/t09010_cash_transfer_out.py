@@ -9,7 +9,7 @@ on their own sign-on. Irreversible: an unwanted transfer is sent back.
 """
 from __future__ import annotations
 
-from teller.core.records import CashCount, Leg, PostingRefused
+from teller.core.ledger.records import CashCount, Leg, PostingRefused
 from teller.domain import cash as dc
 from teller.domain.money import Money
 from teller.domain.problems import Problem

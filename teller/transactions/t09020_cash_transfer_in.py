@@ -5,7 +5,7 @@ an unconfirmed transfer back into the box it left (退回). Irreversible.
 """
 from __future__ import annotations
 
-from teller.core.records import CashCount, Leg, PostingRefused
+from teller.core.ledger.records import CashCount, Leg, PostingRefused
 from teller.domain.money import Money
 from teller.domain.problems import Problem
 from teller.transactions.context import Services, StepContext

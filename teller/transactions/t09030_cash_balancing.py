@@ -9,7 +9,7 @@ resolved (09040). Irreversible. Sign-off (签退) then stores the box.
 """
 from __future__ import annotations
 
-from teller.core.records import CashCount, Leg, PostingRefused
+from teller.core.ledger.records import CashCount, Leg, PostingRefused
 from teller.domain.money import Money
 from teller.domain.problems import Problem
 from teller.transactions.context import Services, StepContext

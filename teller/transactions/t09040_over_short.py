@@ -9,7 +9,7 @@ Irreversible.
 """
 from __future__ import annotations
 
-from teller.core.records import Leg, PostingRefused
+from teller.core.ledger.records import Leg, PostingRefused
 from teller.domain.money import Money
 from teller.domain.problems import Problem
 from teller.transactions.common import cash_counts

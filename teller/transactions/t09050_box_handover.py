@@ -8,7 +8,7 @@ The receiver must be signed on and hold no box of their own.
 """
 from __future__ import annotations
 
-from teller.core.records import PostingRefused
+from teller.core.ledger.records import PostingRefused
 from teller.domain.problems import Problem
 from teller.transactions.context import Services, StepContext
 from teller.transactions.fields import DenominationCountField, SecretField, TextField

@@ -5,13 +5,13 @@ out); with nothing in the way the commit runs the batch (积数, 结息, 睡眠,
 到期转存, then the next business date opens with the expiries of 挂失/冻结).
 
 Only a supervisor or an administrator may run it — the core checks the role
-(teller.core.day_end_service). The CBUS manual has no code for the branch's
+(teller.core.day.service). The CBUS manual has no code for the branch's
 day end; 09900 sits with the other cash-day codes (09010…09050). Posts nothing
 of its own (the batch posts as ``EOD<branch>``), so it is not reversible.
 """
 from __future__ import annotations
 
-from teller.core.records import PostingRefused
+from teller.core.ledger.records import PostingRefused
 from teller.domain.money import Money
 from teller.domain.problems import Problem
 from teller.transactions.context import Services, StepContext

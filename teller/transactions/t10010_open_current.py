@@ -20,11 +20,11 @@ nothing else has touched the account.
 """
 from __future__ import annotations
 
-from teller.core.account_opening import (
+from teller.core.accounts.opening import (
     ACCOUNT_CLASSES, CLASS_III_BALANCE_LIMIT_FEN, MAX_SMS_MOBILES, MEDIUM_KINDS, SCOPES,
     VERIFY_METHODS, WITHDRAWAL_METHODS,
 )
-from teller.core.records import Leg, PostingRefused
+from teller.core.ledger.records import Leg, PostingRefused
 from teller.domain.money import Money
 from teller.domain.problems import Problem
 from teller.transactions.common import (

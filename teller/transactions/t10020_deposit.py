@@ -21,7 +21,7 @@ from teller.transactions.fields import (
     AccountField, AmountField, ChoiceField, DenominationCountField, PinField, TextField,
 )
 from teller.transactions.flow import Commit, CommitResult, Flow, FlowState, Page
-from teller.core.records import Leg
+from teller.core.ledger.records import Leg
 from teller.transactions.counter_pages import (
     PASSBOOK_STEP, all_rules, checks, funds_page, passbook_rules, pin_rules,
 )

@@ -14,7 +14,7 @@ core's checked posting; a swiped passbook gets the line printed right after.
 """
 from __future__ import annotations
 
-from teller.core.records import Leg
+from teller.core.ledger.records import Leg
 from teller.domain.money import Money
 from teller.domain.problems import Problem
 from teller.transactions.common import (

@@ -15,8 +15,8 @@ day by 08210, last first:
 """
 from __future__ import annotations
 
-from teller.core.account_lifecycle import AccountFacts, closure_problems
-from teller.core.records import Leg, PostingRefused
+from teller.core.accounts.lifecycle import AccountFacts, closure_problems
+from teller.core.ledger.records import Leg, PostingRefused
 from teller.domain.money import Money
 from teller.domain.problems import Problem
 from teller.transactions.common import (

@@ -10,8 +10,8 @@ entry and the slip in one transaction. Reversible the same day (08210).
 """
 from __future__ import annotations
 
-from teller.core.records import Leg, PostingRefused
-from teller.core.time_deposits import OpeningSpec, opening_problems
+from teller.core.ledger.records import Leg, PostingRefused
+from teller.core.time_deposits.deposits import OpeningSpec, opening_problems
 from teller.domain.interest import maturity_date, term_interest
 from teller.domain.problems import Problem
 from teller.transactions.common import (

@@ -13,8 +13,8 @@ new slip of a partial withdrawal is void with it.
 """
 from __future__ import annotations
 
-from teller.core.records import PostingRefused
-from teller.core.time_deposits import WithdrawalSpec, withdrawal_legs, withdrawal_problems
+from teller.core.ledger.records import PostingRefused
+from teller.core.time_deposits.deposits import WithdrawalSpec, withdrawal_legs, withdrawal_problems
 from teller.domain.problems import Problem
 from teller.transactions.common import (
     MODE_CHOICES, STATUS_TEXT, cash_box, cash_counts, cash_summary, holder_summary, is_cash,

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from teller.core.loss_reports import KIND_TEXT, ORAL, ORAL_DAYS, Agent, LossReport
-from teller.core.records import PostingRefused
+from teller.core.loss.reports import KIND_TEXT, ORAL, ORAL_DAYS, Agent, LossReport
+from teller.core.ledger.records import PostingRefused
 from teller.domain.money import Money
 from teller.domain.problems import Problem
 from teller.transactions.common import resolve

@@ -8,14 +8,14 @@ balance and interest paid in cash). A password loss is handled before a voucher
 loss reported separately. No agents; a guardian may act for a holder under 16
 (the resident ID gives the birth date).
 
-Authorization: :data:`teller.core.loss_follow_up.FOLLOW_UP_AUTH` — the one table
+Authorization: :data:`teller.core.loss.follow_up.FOLLOW_UP_AUTH` — the one table
 (reissue and close need level A); the core checks the same table.
 """
 from __future__ import annotations
 
-from teller.core.loss_follow_up import ACTION_TEXT, CLOSE, FOLLOW_UP_AUTH, REISSUE, FollowUp
-from teller.core.loss_reports import KIND_TEXT, Agent
-from teller.core.records import PostingRefused
+from teller.core.loss.follow_up import ACTION_TEXT, CLOSE, FOLLOW_UP_AUTH, REISSUE, FollowUp
+from teller.core.loss.reports import KIND_TEXT, Agent
+from teller.core.ledger.records import PostingRefused
 from teller.domain.identity import check_card_number
 from teller.domain.problems import Problem
 from teller.transactions.context import Services, StepContext

@@ -6,15 +6,15 @@ the holder's own ID — never an agent. Not while the voucher is reported lost;
 a password reported lost is re-set in 18020. New passwords are keyed twice on
 the PIN pad; change, unlock and remove verify the old one.
 
-Authorization: :data:`teller.core.password_maintenance.PASSWORD_AUTH` — the one
+Authorization: :data:`teller.core.accounts.password_maintenance.PASSWORD_AUTH` — the one
 table (every operation completes 待授权通过后, level A); the core checks it too.
 """
 from __future__ import annotations
 
-from teller.core.password_maintenance import (
+from teller.core.accounts.password_maintenance import (
     NEEDS_NEW, NEEDS_OLD, OPERATION_TEXT, PASSWORD_AUTH, PasswordRequest,
 )
-from teller.core.records import PostingRefused
+from teller.core.ledger.records import PostingRefused
 from teller.domain.problems import Problem
 from teller.transactions.common import resolve
 from teller.transactions.context import Services, StepContext

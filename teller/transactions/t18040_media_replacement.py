@@ -4,14 +4,14 @@
 taken back), a damaged or expired card (new card number; the customer sets the
 new card's password on the PIN pad). The customer's current password is
 verified first when the account has one. The core step
-(``teller.core.media.MediaService.replace``) is the one the loss follow-up
+(``teller.core.accounts.media.MediaService.replace``) is the one the loss follow-up
 (18020 补发) reuses. Not a posting; not reversible.
 """
 from __future__ import annotations
 
-from teller.core.media import REASONS, MediaReplacement
-from teller.core.passbook_lines import stripe_book_no
-from teller.core.records import PostingRefused
+from teller.core.accounts.media import REASONS, MediaReplacement
+from teller.core.accounts.passbooks import stripe_book_no
+from teller.core.ledger.records import PostingRefused
 from teller.devices.errors import DeviceError
 from teller.domain.identity import check_card_number
 from teller.domain.problems import Problem

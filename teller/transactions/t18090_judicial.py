@@ -3,7 +3,7 @@ freeze (full 不收不付 / partial / one-way 只收不付), quick freeze (快�
 afterwards), renewal (续冻), unfreeze (解冻), deduction (扣划, by transfer to the
 authority's account) and register maintenance (登记簿维护) (CBUS §4.9).
 
-The rules are the core's (:mod:`teller.core.judicial`); a deduction posts with
+The rules are the core's (:mod:`teller.core.controls.judicial`); a deduction posts with
 purpose ``judicial_deduction`` and the incident in its step, so the posting
 engine uses up the freeze in the same transaction. A quick freeze may not be
 left (``leave_problems``) until the authority's details are in.
@@ -12,8 +12,8 @@ deduction B; the inquiry registration needs none.
 """
 from __future__ import annotations
 
-from teller.core.account_controls import JUDICIAL_STEP, KIND_TEXT
-from teller.core.records import Leg
+from teller.core.controls.controls import JUDICIAL_STEP, KIND_TEXT
+from teller.core.ledger.records import Leg
 from teller.domain.problems import Problem
 from teller.transactions.common import holder_summary, require, resolve, transfer_page_rules
 from teller.transactions.context import Services, StepContext

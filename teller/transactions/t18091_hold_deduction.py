@@ -8,8 +8,8 @@ Authorization: ``account_controls.AUTH_LEVELS['hold_deduct']`` (A).
 """
 from __future__ import annotations
 
-from teller.core.account_controls import HOLD_APPLICATION_EFFECT, HOLD_STEP
-from teller.core.records import Leg, PostingRefused
+from teller.core.controls.controls import HOLD_APPLICATION_EFFECT, HOLD_STEP
+from teller.core.ledger.records import Leg, PostingRefused
 from teller.domain.problems import Problem
 from teller.transactions.common import customer_account_rules, holder_summary, require, resolve
 from teller.transactions.context import Services, StepContext

@@ -2,14 +2,14 @@
 pay-only 只付不收, sealed 封存, hold 圈存), maintain, release (CBUS §4.11).
 
 Every rule (exclusivity, current accounts only, hold ≤ available) is the core's
-(:mod:`teller.core.account_controls`); the pages check early for a good message.
+(:mod:`teller.core.controls.controls`); the pages check early for a good message.
 Maintenance shows each changed element before and after on the confirmation
 page. Authorization: add, maintain and release need the level in
 ``account_controls.AUTH_LEVELS`` (A).
 """
 from __future__ import annotations
 
-from teller.core.account_controls import KIND_TEXT, maintenance_changes
+from teller.core.controls.controls import KIND_TEXT, maintenance_changes
 from teller.domain.problems import Problem
 from teller.transactions.common import customer_account_rules, holder_summary, require, resolve
 from teller.transactions.context import Services, StepContext

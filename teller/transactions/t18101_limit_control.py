@@ -5,11 +5,11 @@ A rule limits the account's transactions of a category (不限/现金/转账), d
 (不限/存入/支取) and channel: single min/max, daily/monthly/quarterly/yearly amount
 and count, balance floor/ceiling; on breach reject, A- or B-level authorization,
 or warn. The posting engine applies the rules to every later posting
-(:mod:`teller.core.limits`). Authorization: ``AUTH_LEVELS['limit_*']`` (A).
+(:mod:`teller.core.controls.limits`). Authorization: ``AUTH_LEVELS['limit_*']`` (A).
 """
 from __future__ import annotations
 
-from teller.core.limits import LIMIT_FIELDS, rule_problems
+from teller.core.controls.limits import LIMIT_FIELDS, rule_problems
 from teller.domain.problems import Problem
 from teller.transactions.common import customer_account_rules, holder_summary, require, resolve
 from teller.transactions.context import Services, StepContext

@@ -3,14 +3,14 @@
 Pays 积数 × rate / 360 (half up) on the accrual the day-end batch has closed
 so far (days up to yesterday), debit 6411 利息支出, credit the account, and
 resets the accrual to 0 — through ``core.interest.settle``, the same formula
-(:func:`teller.core.interest_service.settlement_interest`) the quarterly
+(:func:`teller.core.accounts.interest.settlement_interest`) the quarterly
 batch uses. Not reversible: a compensating entry could not give the accrual
 back (the reset is not a posting).
 """
 from __future__ import annotations
 
-from teller.core.interest_service import CURRENT_KINDS, settlement_legs
-from teller.core.records import PostingRefused
+from teller.core.accounts.interest import CURRENT_KINDS, settlement_legs
+from teller.core.ledger.records import PostingRefused
 from teller.domain.problems import Problem
 from teller.transactions.common import STATUS_TEXT, require, resolve
 from teller.transactions.context import Services, StepContext

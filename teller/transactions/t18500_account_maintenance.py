@@ -7,7 +7,7 @@ The changed items are shown before → after for confirmation (CBUS §4.16.2:
 """
 from __future__ import annotations
 
-from teller.core.account_opening import SCOPES, WITHDRAWAL_METHODS
+from teller.core.accounts.opening import SCOPES, WITHDRAWAL_METHODS
 from teller.domain.problems import Problem
 from teller.transactions.common import customer_account_rules, holder_summary, require, resolve
 from teller.transactions.context import Services, StepContext

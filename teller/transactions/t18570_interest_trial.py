@@ -6,11 +6,11 @@ accrual (积数) closed by the day-end batch so far and its interest — what a
 settlement today (18410) pays — and the same with today's balance added, what
 tonight's quarterly batch would pay. By product: principal, term (or current),
 start and withdrawal dates. The figures come from the same functions the
-postings use (teller.core.time_deposits / interest_service).
+postings use (teller.core.time_deposits.deposits / interest_service).
 """
 from __future__ import annotations
 
-from teller.core.time_deposits import TimeDepositInfo, quote_withdrawal
+from teller.core.time_deposits.deposits import TimeDepositInfo, quote_withdrawal
 from teller.domain.interest import accrual_for, interest_on_accrual, maturity_date, term_interest
 from teller.domain.problems import Problem
 from teller.transactions.context import Services

@@ -8,7 +8,7 @@ Not a posting.
 """
 from __future__ import annotations
 
-from teller.core.counter_rules import (
+from teller.core.accounts.counter_rules import (
     FUNDS_CATEGORIES, LARGE_CASH_FEN, FundsDeclaration, funds_problem,
 )
 from teller.domain.money import Money

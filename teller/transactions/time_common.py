@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from teller.core.time_deposits import TERMS, TimeDepositInfo, WithdrawalQuote
+from teller.core.time_deposits.deposits import TERMS, TimeDepositInfo, WithdrawalQuote
 from teller.domain.money import Money
 from teller.domain.problems import Problem
 from teller.transactions.common import LARGE_CASH_FEN, cash_note_problems, is_cash

@@ -1,6 +1,6 @@
 """Pieces shared by the blank-voucher flows (重要空白凭证 07110–07150): the kind
 and number fields, the range rule and the stock summary. The core enforces
-every rule again (teller.core.blank_vouchers); these give the early message."""
+every rule again (teller.core.vouchers.blank); these give the early message."""
 from __future__ import annotations
 
 from teller.domain.problems import Problem

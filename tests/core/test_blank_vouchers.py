@@ -8,12 +8,12 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import float_account
-from teller.core.blank_vouchers import BlankVoucherService
-from teller.core.voucher_stock import tie_out_problems
-from teller.core.db import reader
-from teller.core.integrity import check_books
-from teller.core.posting import PostingEngine
-from teller.core.records import EntryRequest, Leg, PostingRefused
+from teller.core.vouchers.blank import BlankVoucherService
+from teller.core.vouchers.stock import tie_out_problems
+from teller.core.ledger.db import reader
+from teller.core.ledger.integrity import check_books
+from teller.core.ledger.engine import PostingEngine
+from teller.core.ledger.records import EntryRequest, Leg, PostingRefused
 
 pytestmark = pytest.mark.postgres
 _seq = itertools.count(1)
@@ -31,7 +31,7 @@ def vouchers(core):
 
 def count_of(core, kind: str, teller: str | None) -> int:
     with reader(core.engine) as conn:
-        from teller.core.blank_vouchers import count_account
+        from teller.core.vouchers.blank import count_account
         number = count_account(conn, "0101", kind, teller)
     return core.balance(number)
 
@@ -160,8 +160,8 @@ def test_a_count_out_of_step_with_the_stock_is_reported(core, vouchers):
 
 def test_use_in_rides_in_the_callers_own_transaction(core, vouchers):
     # GIVEN an opening flow that posts inside its own transaction (issue 5/6 style)
-    from teller.core.blank_vouchers import use_in
-    from teller.core.db import run_in_transaction
+    from teller.core.vouchers.blank import use_in
+    from teller.core.ledger.db import run_in_transaction
     engine = PostingEngine(core.engine)
     box = float_account(core.engine)  # not cash: counts are test_cashbox's
     customer = core.demo.accounts[1][0]

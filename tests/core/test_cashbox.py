@@ -1,4 +1,4 @@
-"""Cash boxes by denomination in the core (teller.core.cashbox): counts are
+"""Cash boxes by denomination in the core (teller.core.cash.counts): counts are
 written with the posting, refused as a whole, and the boxes always agree with
 their 1001 GL balances — including a Hypothesis run of random cash movements."""
 from __future__ import annotations
@@ -9,13 +9,13 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, event, given, settings, strategies as st
 
-from teller.core import models as m
-from teller.core import models_cash as mc
-from teller.core.db import reader
-from teller.core.records import AuthGrant, CashCount, EntryRequest, Leg, PostingRefused
+from teller.core.cash.models import CashHolding, CashMovement
+from teller.core.ledger import models as m
+from teller.core.ledger.db import reader
+from teller.core.ledger.records import AuthGrant, CashCount, EntryRequest, Leg, PostingRefused
 from teller.core.services import CoreServices
-from teller.core.teller_day import day_end_blockers
-from teller.core.time_deposits import OpeningSpec
+from teller.core.cash.teller_day import day_end_blockers
+from teller.core.time_deposits.deposits import OpeningSpec
 from teller.domain import cash as dc
 
 pytestmark = pytest.mark.postgres
@@ -41,8 +41,8 @@ def snapshot(core):
     with reader(core.engine) as conn:
         gl = dict(conn.execute(sa.select(m.Account.number, m.Account.balance)).all())
         held = {(a, int(d)): int(n) for a, d, n in conn.execute(
-            sa.select(mc.CashHolding.account_number, mc.CashHolding.value_fen,
-                      mc.CashHolding.pieces))}
+            sa.select(CashHolding.account_number, CashHolding.value_fen,
+                      CashHolding.pieces))}
     return gl, {k: v for k, v in held.items() if v}
 
 
@@ -195,7 +195,7 @@ def test_counts_of_posted_entries_are_append_only(core, cs):
     box, cust = core.account("cash_box", "T001"), core.demo.accounts[0][0]
     cs.post(req("T001", [Leg(box, "D", 10000), Leg(cust, "C", 10000)],
                 (CashCount(box, received=((10000, 1),)),)))
-    for stmt in (sa.update(mc.CashMovement).values(received="[[10000, 2]]"), sa.delete(mc.CashMovement)):
+    for stmt in (sa.update(CashMovement).values(received="[[10000, 2]]"), sa.delete(CashMovement)):
         with pytest.raises(sa.exc.DBAPIError):
             with core.engine.begin() as conn:
                 conn.execute(stmt)

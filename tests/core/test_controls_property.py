@@ -15,13 +15,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import float_account
-from teller.core import models as m
-from teller.core.db import run_in_transaction
-from teller.core.integrity import check_books
-from teller.core.judicial import Authority, Officer
-from teller.core.ledger import open_account
-from teller.core.posting import PostingEngine
-from teller.core.records import AuthGrant, EntryRequest, Leg, PostingRefused
+from teller.core.controls.models import AccountControl
+from teller.core.customers.models import Customer
+from teller.core.ledger.db import run_in_transaction
+from teller.core.ledger.integrity import check_books
+from teller.core.controls.judicial import Authority, Officer
+from teller.core.ledger.accounts import open_account
+from teller.core.ledger.engine import PostingEngine
+from teller.core.ledger.records import AuthGrant, EntryRequest, Leg, PostingRefused
 from teller.core.services import CoreServices
 
 GRANT = AuthGrant("S002", "A")
@@ -81,7 +82,7 @@ def world(core):
     cs = CoreServices(core.engine)
     cid = None
     with core.engine.connect() as conn:
-        cid = conn.execute(sa.select(m.Customer.id)).scalars().first()
+        cid = conn.execute(sa.select(Customer.id)).scalars().first()
     return core, cs, PostingEngine(core.engine), float_account(core.engine), cid
 
 
@@ -98,7 +99,7 @@ def _fresh_account(core, engine, box, cid) -> str:
 
 def _set_loss(core, number, on: bool) -> None:
     """挂失 as its control kind (the 18010 flow is another area's)."""
-    t = m.AccountControl.__table__
+    t = AccountControl.__table__
     with core.engine.begin() as conn:
         if on:
             conn.execute(sa.insert(t).values(

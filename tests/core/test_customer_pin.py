@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from teller.core import models as m
-from teller.core.customer_pin import CustomerPinService
-from teller.core.db import reader
-from teller.core.pin_verifier import PinCheck, ZoneKeyPinVerifier
-from teller.core.records import PostingRefused
+from teller.core.ledger import models as m
+from teller.core.accounts.pins import CustomerPinService
+from teller.core.ledger.db import reader
+from teller.core.accounts.pin_verifier import PinCheck, ZoneKeyPinVerifier
+from teller.core.ledger.records import PostingRefused
 from teller.devices.emulators.pinpad import DEMO_WORKING_KEY
 
 pytestmark = pytest.mark.postgres

@@ -8,8 +8,8 @@ import subprocess
 import pytest
 import sqlalchemy as sa
 
-from teller.core.day_summary import branch_day_summary
-from teller.core.models import Account, Branch
+from teller.core.day.summary import branch_day_summary
+from teller.core.ledger.models import Account, Branch
 
 
 def _set_date(core, day: dt.date) -> None:

@@ -17,14 +17,15 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from tests.conftest import BUSINESS_DATE, float_account
-from teller.core import models as m
+from teller.core.controls.models import AccountControl
+from teller.core.ledger import models as m
 from teller.core import schema
-from teller.core.db import make_engine, reader, run_in_transaction
+from teller.core.ledger.db import make_engine, reader, run_in_transaction
 from teller.core.demo import create_demo
-from teller.core.integrity import check_books
-from teller.core.ledger import internal_account
-from teller.core.posting import PostingEngine
-from teller.core.records import AuthGrant, EntryRequest, Leg, PostingRefused
+from teller.core.ledger.integrity import check_books
+from teller.core.ledger.accounts import internal_account
+from teller.core.ledger.engine import PostingEngine
+from teller.core.ledger.records import AuthGrant, EntryRequest, Leg, PostingRefused
 
 amounts = st.integers(min_value=1, max_value=3_000_000)
 
@@ -122,7 +123,7 @@ def make_machine(template, workdir):
             n = self.customers[i]
             self.seq += 1
             run_in_transaction(self.engine, lambda c: c.execute(sa.insert(
-                m.AccountControl.__table__).values(
+                AccountControl.__table__).values(
                 account_number=n, kind="hold", amount=amount, incident_number=f"{self.seq:019d}",
                 status="active", starts_on=dt.date(2000, 1, 1), created_by="S001",
                 created_at=dt.datetime.now(), detail="{}")))
@@ -133,14 +134,14 @@ def make_machine(template, workdir):
             n = self.customers[i]
             if n in self.sealed:
                 run_in_transaction(self.engine, lambda c: c.execute(
-                    sa.update(m.AccountControl.__table__).where(
-                        m.AccountControl.account_number == n,
-                        m.AccountControl.kind == "sealed").values(status="released")))
+                    sa.update(AccountControl.__table__).where(
+                        AccountControl.account_number == n,
+                        AccountControl.kind == "sealed").values(status="released")))
                 self.sealed.discard(n)
             else:
                 self.seq += 1
                 run_in_transaction(self.engine, lambda c: c.execute(sa.insert(
-                    m.AccountControl.__table__).values(
+                    AccountControl.__table__).values(
                     account_number=n, kind="sealed", amount=0,
                     incident_number=f"{self.seq:019d}", status="active",
                     starts_on=dt.date(2000, 1, 1), created_by="S001",

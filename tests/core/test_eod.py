@@ -10,14 +10,15 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import float_account
-from teller.core import eod, schema
-from teller.core.db import make_engine, reader
+from teller.core.day import eod
+from teller.core import schema
+from teller.core.ledger.db import make_engine, reader
 from teller.core.demo import create_demo
-from teller.core.integrity import check_books
-from teller.core.ledger import internal_account
-from teller.core.models import Account, AuditEvent, Branch
-from teller.core.posting import PostingEngine
-from teller.core.records import EntryRequest, Leg, PostingRefused
+from teller.core.ledger.integrity import check_books
+from teller.core.ledger.accounts import internal_account
+from teller.core.ledger.models import Account, AuditEvent, Branch
+from teller.core.ledger.engine import PostingEngine
+from teller.core.ledger.records import EntryRequest, Leg, PostingRefused
 from teller.domain.calendar import load_holidays
 from teller.domain.interest import Rate, interest_on_accrual
 from teller.domain.problems import Problem

@@ -9,10 +9,10 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import float_account
-from teller.core.db import run_in_transaction
-from teller.core.integrity import check_books
-from teller.core.posting import PostingEngine
-from teller.core.records import EntryRequest, Leg
+from teller.core.ledger.db import run_in_transaction
+from teller.core.ledger.integrity import check_books
+from teller.core.ledger.engine import PostingEngine
+from teller.core.ledger.records import EntryRequest, Leg
 
 pytestmark = pytest.mark.postgres
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from teller.core.limits import AccountFacts, Movement, Rule, UsageDay, evaluate, period_start
+from teller.core.controls.limits import AccountFacts, Movement, Rule, UsageDay, evaluate, period_start
 
 DAY = dt.date(2026, 11, 23)
 ACCT = AccountFacts("01012017000000014", "personal_current", balance=1_000_000)

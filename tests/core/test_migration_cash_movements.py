@@ -9,10 +9,10 @@ import pytest
 import sqlalchemy as sa
 
 from teller.core import schema
-from teller.core.db import reader, run_in_transaction
-from teller.core.integrity import check_books
-from teller.core.records import CashCount, EntryRequest, Leg
-from teller.core.posting import PostingEngine
+from teller.core.ledger.db import reader, run_in_transaction
+from teller.core.ledger.integrity import check_books
+from teller.core.ledger.records import CashCount, EntryRequest, Leg
+from teller.core.ledger.engine import PostingEngine
 
 pytestmark = pytest.mark.postgres
 

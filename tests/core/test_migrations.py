@@ -7,8 +7,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from teller.core import schema
-from teller.core.db import make_engine
-from teller.core.models import Base
+from teller.core.ledger.db import make_engine
+
 
 pytestmark = pytest.mark.postgres
 
@@ -18,7 +18,7 @@ def test_upgrade_from_empty_matches_the_models(core_url):
     assert schema.current_revision(core_url) == schema.head_revision()
     engine = make_engine(core_url)
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        diff = compare_metadata(MigrationContext.configure(conn), schema.METADATA)
     dialect = engine.dialect.name
     engine.dispose()
     # PostgreSQL leaves out exactly the journal's shared-reference keys, no more

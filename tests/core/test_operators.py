@@ -6,9 +6,9 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from teller.core import models as m
-from teller.core.db import reader
-from teller.core.operators import (
+from teller.core.ledger import models as m
+from teller.core.ledger.db import reader
+from teller.core.operators.service import (
     OperatorService, hash_password, password_policy_problems, verify_password,
 )
 

@@ -9,11 +9,13 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import float_account
-from teller.core import models as m
-from teller.core.db import reader, run_in_transaction
-from teller.core.integrity import check_books
-from teller.core.posting import PostingEngine
-from teller.core.records import AuthGrant, EntryRequest, Leg, PostingRefused
+from teller.core.controls.models import AccountControl
+from teller.core.operators.models import Authorization
+from teller.core.ledger import models as m
+from teller.core.ledger.db import reader, run_in_transaction
+from teller.core.ledger.integrity import check_books
+from teller.core.ledger.engine import PostingEngine
+from teller.core.ledger.records import AuthGrant, EntryRequest, Leg, PostingRefused
 
 pytestmark = pytest.mark.postgres
 _keys = itertools.count(1)
@@ -39,7 +41,7 @@ def setup(core):
 
 def add_control(core, account, kind, amount=0, expires=None):
     def work(conn):
-        conn.execute(sa.insert(m.AccountControl.__table__).values(
+        conn.execute(sa.insert(AccountControl.__table__).values(
             account_number=account, kind=kind, amount=amount, incident_number="1" * 19,
             status="active", starts_on=core.demo.business_date, expires_on=expires,
             created_by="S001", created_at=dt.datetime.now(), detail="{}"))
@@ -170,7 +172,7 @@ def test_granted_authorization_is_linked_to_the_entry(setup):
                                  required_level="B",
                                  authorization=AuthGrant("S001", "B", ("大额取现",))))
     with reader(core.engine) as conn:
-        row = conn.execute(sa.select(m.Authorization.__table__)).one()
+        row = conn.execute(sa.select(Authorization.__table__)).one()
     assert (row.entry_id, row.supervisor_code, row.teller_code, row.level) == (
         posted.entry_id, "S001", "T001", "B")
     assert "大额取现" in row.reasons
@@ -200,10 +202,10 @@ def test_loss_report_allows_deposits_and_judicial_deduction(setup):
     add_control(core, customer, "loss_report")
     engine.post(request([Leg(box, "D", 100), Leg(customer, "C", 100)]))
     clearing = core.account("clearing")
-    # A judicial deduction names its case in the step (18090, teller.core.judicial).
+    # A judicial deduction names its case in the step (18090, teller.core.controls.judicial).
     from dataclasses import replace
-    from teller.core.judicial import Authority, JudicialService, Officer
-    from teller.core.records import AuthGrant
+    from teller.core.controls.judicial import Authority, JudicialService, Officer
+    from teller.core.ledger.records import AuthGrant
     case = JudicialService(core.engine).open_deduction(
         key="ded-case", branch="0101", teller="T001", account=customer,
         authority=Authority("court", "演示市人民法院", "N1", (Officer("李", "work_id", "F1"),)),

@@ -21,15 +21,16 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, Phase, event, example, given, settings
 from hypothesis import strategies as st
 
-from teller.core import models as m
-from teller.core import models_controls as mc
+from teller.core.controls.models import AccountControl, LimitRule, LimitUsage
+from teller.core.operators.models import Authorization
+from teller.core.ledger import models as m
 from teller.core import schema
-from teller.core.db import make_engine, normalize_url, reader, run_in_transaction
+from teller.core.ledger.db import make_engine, normalize_url, reader, run_in_transaction
 from teller.core.demo import create_demo
-from teller.core.integrity import check_books
-from teller.core.ledger import internal_account, open_account
-from teller.core.posting import PostingEngine
-from teller.core.posting_pg import PgPoster, expected_rules, installed_rules
+from teller.core.ledger.integrity import check_books
+from teller.core.ledger.accounts import internal_account, open_account
+from teller.core.ledger.engine import PostingEngine
+from teller.core.ledger.posting_pg import PgPoster, expected_rules, installed_rules
 from tests.conftest import BUSINESS_DATE, float_account, FAST_SCRYPT, PG_URL, pg_schema_url
 
 pytestmark = pytest.mark.postgres
@@ -61,7 +62,7 @@ class Side:
     def _extra_accounts(conn) -> list[str]:
         def acct(**kw):
             return open_account(conn, branch="0101", opened_on=BDATE, **kw)
-        # Cash boxes and the vault need note counts (teller.core.cashbox) and so
+        # Cash boxes and the vault need note counts (teller.core.cash.counts) and so
         # always take the Python path; the engines are compared on non-cash
         # internal accounts standing where the boxes stood.
         found = [acct(subject="6411", title=f"过渡户{i}", kind=f"engine_float_{i}",
@@ -85,11 +86,11 @@ class Side:
     def dump(self) -> dict:
         e, p, h, a, z = (m.JournalEntry.__table__, m.Posting.__table__,
                          m.TellerJournalHead.__table__, m.Account.__table__,
-                         m.Authorization.__table__)
+                         Authorization.__table__)
         with reader(self.engine) as conn:
             def rows(q):
                 return [tuple(r) for r in conn.execute(q)]
-            usage = mc.LimitUsage.__table__
+            usage = LimitUsage.__table__
             return {
                 "limit_usage": rows(sa.select(usage).order_by(*usage.primary_key.columns)),
                 "entries": rows(sa.select(e).where(e.c.id > self.setup_max).order_by(e.c.id)),
@@ -172,7 +173,7 @@ ops = st.lists(st.integers(0, 9).flatmap(lambda k: post_op if k < 6 else other_o
 
 
 def build_request(op, accounts: list[str], key: str):
-    from teller.core.records import AuthGrant, EntryRequest, Leg
+    from teller.core.ledger.records import AuthGrant, EntryRequest, Leg
     _, teller, legs, purpose, auth, reversible, memo, txn = op if len(op) == 8 else (*op, "10030")
     if legs and len(legs[0]) == 4 and isinstance(legs[0][1], int):  # balanced pairs
         made = []
@@ -191,7 +192,7 @@ def build_request(op, accounts: list[str], key: str):
 
 
 def outcome(fn):
-    from teller.core.records import PostingRefused
+    from teller.core.ledger.records import PostingRefused
     try:
         r = fn()
     except PostingRefused as exc:
@@ -219,12 +220,12 @@ def apply(side: Side, op, prefix: str, requests: list) -> tuple:
     if kind == "reverse":
         if not side.posted:
             return ("nothing",)
-        from teller.core.records import AuthGrant
+        from teller.core.ledger.records import AuthGrant
         target = side.posted[op[1] % len(side.posted)]
         return outcome(lambda: side.posting.reverse(
             target, key=f"{prefix}-rev-{op[1]}-{op[2]}", teller=op[2], terminal="T01",
             authorization=AuthGrant(op[3], "A", ("冲正",))))
-    c = m.AccountControl.__table__
+    c = AccountControl.__table__
     if kind == "control":
         _, i, ctl, amt, expires = op
         run_in_transaction(side.engine, lambda conn: conn.execute(sa.insert(c).values(
@@ -235,7 +236,7 @@ def apply(side: Side, op, prefix: str, requests: list) -> tuple:
     elif kind == "limit":
         _, i, direction, single_max, daily_count, floor, action = op
         run_in_transaction(side.engine, lambda conn: conn.execute(
-            sa.insert(mc.LimitRule.__table__).values(
+            sa.insert(LimitRule.__table__).values(
                 incident_number=f"9{next(side.limits):018d}", account_number=side.accounts[i],
                 direction=direction, single_max=single_max, daily_count=daily_count,
                 balance_floor=floor, action=action, status="active", starts_on=BDATE,
@@ -324,8 +325,8 @@ def test_function_and_python_engine_agree_step_by_step(pair, script):
 def _reset(conn) -> None:
     conn.execute(sa.update(m.Branch.__table__).values(status="open"))
     conn.execute(sa.update(m.Account.__table__).values(status="normal"))
-    conn.execute(sa.update(m.AccountControl.__table__).values(status="released"))
-    conn.execute(sa.update(mc.LimitRule.__table__).values(status="released"))
+    conn.execute(sa.update(AccountControl.__table__).values(status="released"))
+    conn.execute(sa.update(LimitRule.__table__).values(status="released"))
 
 
 def test_the_function_is_used_and_its_rules_are_the_python_engines(pg_url):
@@ -353,7 +354,7 @@ def test_downgrade_drops_the_function_and_the_engine_falls_back(pg_url):
         with reader(engine) as conn:
             assert installed_rules(conn) is None
         # WHEN a deposit is posted
-        from teller.core.records import EntryRequest, Leg
+        from teller.core.ledger.records import EntryRequest, Leg
         box = float_account(engine)  # not cash: cash legs always take the Python path
         posting = PostingEngine(engine)
         posted = posting.post(EntryRequest(
@@ -377,7 +378,7 @@ def test_the_call_survives_psycopg_deallocating_every_statement(pg_url):
     engine = make_engine(pg_url, pool_size=1)
     try:
         demo = create_demo(engine, business_date=BUSINESS_DATE, scrypt_n=FAST_SCRYPT)
-        from teller.core.records import EntryRequest, Leg
+        from teller.core.ledger.records import EntryRequest, Leg
         box, customer = float_account(engine), demo.accounts[0][0]
         posting = PostingEngine(engine)
 
@@ -418,10 +419,11 @@ MIRRORED = {
     "authorization_problem", "PostingEngine", "__init__", "post", "find_in", "reverse",
     "post_in", "transaction", "find", "_post_in", "_subject_map", "_lock_head",
     "_lock_accounts", "_check_balanced", "_check_leg", "_check_reversal",
-    "_check_authorization", "_is_race", "_result",
+    "_check_authorization", "_is_race", "_result", "m",
 }
-INFRASTRUCTURE = {"teller.core.models", "teller.core.db", "teller.core.records",
-                  "teller.core.posting_pg"}
+INFRASTRUCTURE = {"teller.core.ledger.models", "teller.core.ledger.db",
+                  "teller.core.ledger.records", "teller.core.ledger.posting_pg",
+                  "teller.core.operators.models", "teller.core.controls.models"}
 
 
 def test_every_rule_of_posting_py_is_kept_by_the_server_side_path():
@@ -430,7 +432,8 @@ def test_every_rule_of_posting_py_is_kept_by_the_server_side_path():
     import ast
     import inspect
 
-    from teller.core import posting, posting_pg
+    from teller.core.ledger import engine as posting
+    from teller.core.ledger import posting_pg
     tree = ast.parse(inspect.getsource(posting))
     names: set[str] = set()
     for node in tree.body:
@@ -462,8 +465,8 @@ def test_every_rule_of_posting_py_is_kept_by_the_server_side_path():
     assert posting_pg.python_only_txn_codes() == posting.SERVICE_TXN_CODES | kinds_codes
     assert posting_pg.python_only_kinds() == sorted(posting.KIND_TXN_CODES)
     assert posting_pg.python_only_classes() == sorted(posting.CLASS_BALANCE_CEILINGS)
-    from teller.core.account_controls import DEDUCTION_PURPOSES
-    from teller.core.records import EntryRequest, Leg
+    from teller.core.controls.controls import DEDUCTION_PURPOSES
+    from teller.core.ledger.records import EntryRequest, Leg
     plain = EntryRequest(key="k", branch="0101", teller="T001", terminal="T01",
                          txn_code="10020", step="post", legs=(Leg("a", "D", 1), Leg("b", "C", 1)))
     assert posting_pg.python_only_reason(plain) is None
@@ -479,7 +482,7 @@ def test_every_rule_of_posting_py_is_kept_by_the_server_side_path():
 def test_special_requests_and_accounts_take_the_python_path(pg_url):
     # GIVEN a migrated demo core on PostgreSQL, a class III account, a time
     # deposit account and a customer account with a transaction limit
-    from teller.core.records import EntryRequest, Leg
+    from teller.core.ledger.records import EntryRequest, Leg
     schema.upgrade(pg_url)
     engine = make_engine(pg_url)
     try:
@@ -490,7 +493,7 @@ def test_special_requests_and_accounts_take_the_python_path(pg_url):
                 return open_account(conn, branch="0101", opened_on=BDATE, subject="2017", **kw)
             third = acct(title="Ⅲ类户", kind="personal_current", account_class="III")
             time_acct = acct(title="定期户", kind="personal_time")
-            conn.execute(sa.insert(mc.LimitRule.__table__).values(
+            conn.execute(sa.insert(LimitRule.__table__).values(
                 incident_number="9" * 19, account_number=demo.accounts[1][0], direction="in",
                 single_max=1_000, action="reject", status="active", starts_on=BDATE,
                 created_by="S001", created_at=dt.datetime(2026, 11, 23, 8)))

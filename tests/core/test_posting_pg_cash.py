@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from teller.core import models_cash as mcash
-from teller.core.db import reader
-from teller.core.integrity import check_books
-from teller.core.ledger import internal_account
-from teller.core.operators import OperatorService
-from teller.core.records import CashCount, EntryRequest, Leg
-from teller.core.teller_day import TellerDayService
+from teller.core.cash.models import CashHolding, CashMovement
+from teller.core.ledger.db import reader
+from teller.core.ledger.integrity import check_books
+from teller.core.ledger.accounts import internal_account
+from teller.core.operators.service import OperatorService
+from teller.core.ledger.records import CashCount, EntryRequest, Leg
+from teller.core.cash.teller_day import TellerDayService
 from tests.conftest import FAST_SCRYPT
 from tests.core.test_posting_pg import outcome, pair  # noqa: F401 - pair is a fixture
 
@@ -33,7 +33,7 @@ def boxes_of(side) -> tuple[str, str, str]:
 
 
 def cash_tables(side) -> dict:
-    h, mv = mcash.CashHolding.__table__, mcash.CashMovement.__table__
+    h, mv = CashHolding.__table__, CashMovement.__table__
     with reader(side.engine) as conn:
         return {
             "holdings": conn.execute(sa.select(h.c.account_number, h.c.value_fen, h.c.pieces)

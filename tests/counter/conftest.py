@@ -10,11 +10,11 @@ import pytest
 import sqlalchemy as sa
 
 from teller.api import Terminal
-from teller.core.db import run_in_transaction
-from teller.core.ledger import open_account
-from teller.core.models import Account
-from teller.core.passbook_lines import PassbookGeometry
-from teller.core.pin_verifier import ZoneKeyPinVerifier
+from teller.core.ledger.db import run_in_transaction
+from teller.core.ledger.accounts import open_account
+from teller.core.ledger.models import Account
+from teller.core.accounts.passbooks import PassbookGeometry
+from teller.core.accounts.pin_verifier import ZoneKeyPinVerifier
 from teller.core.services import CoreServices
 from teller.devices.emulators.passbook_printer import PassbookPrinterEmulator
 from teller.devices.emulators.pinpad import DEMO_MASTER_KEY, DEMO_WORKING_KEY, PinPadEmulator

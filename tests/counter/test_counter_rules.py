@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from teller.core.counter_rules import CounterChecks, FundsDeclaration
-from teller.core.db import reader
-from teller.core.models_passbook import LargeCashRecord
-from teller.core.records import CashCount, EntryRequest, Leg, PostingRefused
+from teller.core.accounts.counter_rules import CounterChecks, FundsDeclaration
+from teller.core.ledger.db import reader
+from teller.core.cash.models import LargeCashRecord
+from teller.core.ledger.records import CashCount, EntryRequest, Leg, PostingRefused
 from teller.domain.identity import luhn_check_digit
 
 pytestmark = pytest.mark.postgres

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from teller.core.db import reader
-from teller.core.models_passbook import MediaChange, Passbook
-from teller.core.records import CashCount, EntryRequest, Leg
+from teller.core.ledger.db import reader
+from teller.core.accounts.models import MediaChange, Passbook
+from teller.core.ledger.records import CashCount, EntryRequest, Leg
 from teller.domain.identity import luhn_check_digit
 
 pytestmark = pytest.mark.postgres

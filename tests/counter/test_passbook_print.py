@@ -7,8 +7,8 @@ import dataclasses
 import pytest
 import sqlalchemy as sa
 
-from teller.core.db import reader
-from teller.core.models_passbook import MediaChange, Passbook
+from teller.core.ledger.db import reader
+from teller.core.accounts.models import MediaChange, Passbook
 
 pytestmark = pytest.mark.postgres
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from teller.core.pin_verifier import (
+from teller.core.accounts.pin_verifier import (
     PinAttemptPolicy,
     PinAttemptState,
     PinCheck,

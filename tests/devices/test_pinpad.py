@@ -12,7 +12,7 @@ from functools import reduce
 
 import pytest
 
-from teller.core.pin_verifier import ZoneKeyPinVerifier
+from teller.core.accounts.pin_verifier import ZoneKeyPinVerifier
 from teller.devices.emulators.pinpad import DEMO_MASTER_KEY, DEMO_WORKING_KEY, PinPadEmulator
 from teller.devices.errors import (
     Cancelled,

@@ -10,10 +10,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from teller.core import models as m
-from teller.core.db import reader
-from teller.core.eod import load_bank_calendar
-from teller.core.integrity import check_books
+from teller.core.ledger import models as m
+from teller.core.ledger.db import reader
+from teller.core.day.eod import load_bank_calendar
+from teller.core.ledger.integrity import check_books
 from tests.conftest import FAST_SCRYPT
 from tests.forms.conftest import PW, customer_account
 from tests.forms.test_wizard import type_and_enter, wait_page

@@ -10,8 +10,8 @@ from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from teller.core import models as m
-from teller.core.db import reader
+from teller.core.ledger import models as m
+from teller.core.ledger.db import reader
 from teller.forms.field_widgets import DeviceHooks, ResultTableWidget
 from tests.conftest import FAST_SCRYPT
 from tests.forms.test_wizard import type_and_enter, wait_page

@@ -9,7 +9,7 @@ from shiboken6 import isValid
 
 from teller.api import Terminal
 from teller.app import TellerApp
-from teller.core.db import CoreUnavailable
+from teller.core.ledger.db import CoreUnavailable
 from teller.forms.recovery import RecoveryDialog
 from teller.forms.settings_store import Settings
 from tests.conftest import FAST_SCRYPT

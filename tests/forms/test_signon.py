@@ -5,6 +5,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QDialog
 
+from teller.core.operators.models import User
 from teller.forms.signon import SignOnDialog
 from tests.forms.conftest import PW
 
@@ -52,9 +53,8 @@ def test_the_right_password_signs_on(qtbot, terminal, ops):
 
 def test_first_sign_on_forces_a_password_change(qtbot, terminal, ops, core):
     import sqlalchemy as sa
-    from teller.core import models as m
     with core.engine.begin() as conn:
-        conn.execute(sa.update(m.User.__table__).where(m.User.code == "T002")
+        conn.execute(sa.update(User.__table__).where(User.code == "T002")
                      .values(must_change_password=True))
     dialog = SignOnDialog(terminal, ops)
     qtbot.addWidget(dialog)

@@ -31,13 +31,13 @@ import pytest
 import sqlalchemy as sa
 
 from teller.core import schema
-from teller.core.db import CoreUnavailable, make_engine, reader, run_in_transaction
+from teller.core.ledger.db import CoreUnavailable, make_engine, reader, run_in_transaction
 from teller.core.demo import create_demo
-from teller.core.integrity import check_books
-from teller.core.ledger import internal_account, open_account
-from teller.core.operators import OperatorService
-from teller.core.posting import PostingEngine
-from teller.core.records import EntryRequest, Leg, PostedEntry, PostingRefused
+from teller.core.ledger.integrity import check_books
+from teller.core.ledger.accounts import internal_account, open_account
+from teller.core.operators.service import OperatorService
+from teller.core.ledger.engine import PostingEngine
+from teller.core.ledger.records import EntryRequest, Leg, PostedEntry, PostingRefused
 from tests.conftest import BUSINESS_DATE, FAST_SCRYPT
 
 BRANCH = "0101"
@@ -149,7 +149,7 @@ def test_bank_survives_kills_serialization_failures_and_retries(pg_url):
                              "EXECUTE FUNCTION inject_40001()")
 
     handler = RetryLog(stats)
-    db_log = logging.getLogger("teller.core.db")
+    db_log = logging.getLogger("teller.core.ledger.db")
     old_level = db_log.level
     db_log.setLevel(logging.INFO)
     db_log.addHandler(handler)

@@ -10,13 +10,13 @@ import subprocess
 import pytest
 import sqlalchemy as sa
 
+from teller.core.cash.models import CashHolding
 from teller.cli import main
-from teller.core import models_cash as mc
-from teller.core.branch_reports import cash_position, over_short_register, voucher_stock
-from teller.core.db import reader, run_in_transaction
-from teller.core.models import Account
-from teller.core.posting import PostingEngine
-from teller.core.records import EntryRequest, Leg
+from teller.core.day.branch_reports import cash_position, over_short_register, voucher_stock
+from teller.core.ledger.db import reader, run_in_transaction
+from teller.core.ledger.models import Account
+from teller.core.ledger.engine import PostingEngine
+from teller.core.ledger.records import EntryRequest, Leg
 from teller.printing.branch_reports_pdf import (
     render_cash_position, render_over_short, render_voucher_stock,
 )
@@ -36,8 +36,8 @@ def text_of(data: bytes, tmp_path, name: str) -> str:
 def holdings(core, account):
     with reader(core.engine) as conn:
         return {int(v): int(n) for v, n in conn.execute(
-            sa.select(mc.CashHolding.value_fen, mc.CashHolding.pieces)
-            .where(mc.CashHolding.account_number == account)) if n}
+            sa.select(CashHolding.value_fen, CashHolding.pieces)
+            .where(CashHolding.account_number == account)) if n}
 
 
 def test_cash_position_by_denomination_ties_to_1001_and_says_when_not(core, tmp_path):
@@ -57,9 +57,9 @@ def test_cash_position_by_denomination_ties_to_1001_and_says_when_not(core, tmp_
     assert "相符 ties" in text and "不符" not in text
     # WHEN a box's counts drift from its ledger balance (one 100 note too many)
     run_in_transaction(core.engine, lambda c: c.execute(
-        sa.update(mc.CashHolding.__table__).where(mc.CashHolding.account_number == box,
-                                                  mc.CashHolding.value_fen == 10000)
-        .values(pieces=mc.CashHolding.pieces + 1)))
+        sa.update(CashHolding.__table__).where(CashHolding.account_number == box,
+                                                  CashHolding.value_fen == 10000)
+        .values(pieces=CashHolding.pieces + 1)))
     pos = cash_position(core.engine, "0101")
     # THEN it does not tie, and the paper says so with the reason
     assert not pos.ties and {p.field for p in pos.problems} == {f"box:{box}", "gl:1001"}

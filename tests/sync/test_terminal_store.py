@@ -11,8 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from teller.api import Terminal
-from teller.core import models as m
-from teller.core.db import reader
+from teller.core.ledger import models as m
+from teller.core.ledger.db import reader
 from teller.core.services import CoreServices
 from teller.domain.pin import PinBlock
 from teller.sync.store import LocalStore

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from teller.core.pin_verifier import ZoneKeyPinVerifier
+from teller.core.accounts.pin_verifier import ZoneKeyPinVerifier
 from teller.devices.card_reader import PbocReader
 from teller.devices.card_reader.pboc import luhn_complete
 from teller.devices.emulators.pinpad import DEMO_WORKING_KEY

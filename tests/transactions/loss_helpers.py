@@ -8,11 +8,12 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from teller.core import models as m
-from teller.core.db import reader, run_in_transaction
+from teller.core.controls.models import AccountControl
+from teller.core.ledger import models as m
+from teller.core.ledger.db import reader, run_in_transaction
 from teller.core.demo import CUSTOMERS
-from teller.core.models_loss import LossIncident
-from teller.core.pin_verifier import ZoneKeyPinVerifier
+from teller.core.loss.models import LossIncident
+from teller.core.accounts.pin_verifier import ZoneKeyPinVerifier
 from teller.devices.emulators.pinpad import DEMO_WORKING_KEY
 from teller.domain.identity import resident_id_check_char
 from teller.domain.pin import (
@@ -50,7 +51,7 @@ def incidents(core, account: str | None = None) -> list:
 
 
 def controls(core, account: str, status: str = "active") -> list:
-    t = m.AccountControl.__table__
+    t = AccountControl.__table__
     with reader(core.engine) as conn:
         return conn.execute(sa.select(t).where(t.c.account_number == account,
                                                t.c.status == status)).all()
@@ -81,7 +82,7 @@ def set_business_date(core, day: dt.date) -> None:
 def add_freeze(core, account: str) -> None:
     """A full judicial freeze as 18090 leaves it (that flow is another area's)."""
     run_in_transaction(core.engine, lambda conn: conn.execute(
-        sa.insert(m.AccountControl.__table__).values(
+        sa.insert(AccountControl.__table__).values(
             account_number=account, kind="freeze_full", amount=0, incident_number="9" * 19,
             status="active", starts_on=core.demo.business_date, created_by="S001",
             created_at=dt.datetime.now(), detail="{}")))

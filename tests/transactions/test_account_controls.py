@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from teller.core import models as m
-from teller.core.integrity import check_books
+from teller.core.ledger import models as m
+from teller.core.ledger.integrity import check_books
 
 pytestmark = pytest.mark.postgres
 
@@ -70,7 +70,7 @@ def test_two_of_receive_only_pay_only_sealed_cannot_coexist(core, session, first
 
 
 def test_the_core_refuses_coexisting_controls_even_past_the_page(core, session):
-    from teller.core.records import AuthGrant, PostingRefused
+    from teller.core.ledger.records import AuthGrant, PostingRefused
     svc = session.terminal.core.controls
     svc.add(key="x1", branch="0101", teller="T001", account=acct(core), kind="pay_only",
             authorization=AuthGrant("S002", "A"))
@@ -128,7 +128,7 @@ def test_release_and_maintain_reuse_the_incident_and_show_before_after(core, ses
 
 def test_control_expiry_is_honoured_by_date_and_by_the_batch(core, session):
     import datetime as dt
-    from teller.core.account_controls import apply_control_expiries
+    from teller.core.controls.controls import apply_control_expiries
     bdate = session.services().business_date
     assert add_control(session, acct(core), "sealed", expires_on=str(bdate)).ok
     assert not withdraw(session, acct(core), "1.00").ok
@@ -177,8 +177,8 @@ def test_bank_deduction_from_a_hold_partial_then_full_then_reversed(core, sessio
 
 
 def test_hold_deduction_purpose_cannot_get_past_a_hold_without_its_incident(core, session):
-    from teller.core.posting import PostingEngine
-    from teller.core.records import EntryRequest, Leg, PostingRefused
+    from teller.core.ledger.engine import PostingEngine
+    from teller.core.ledger.records import EntryRequest, Leg, PostingRefused
     assert add_control(session, acct(core), "hold", "12,500.00").ok
     with pytest.raises(PostingRefused) as exc:
         PostingEngine(core.engine).post(EntryRequest(
@@ -225,7 +225,7 @@ def test_limit_with_b_authorization_surfaces_as_a_need_then_posts(core, session)
 
 def test_the_cores_call_for_a_supervisor_survives_a_restart(core, session):
     import json
-    from teller.core.records import AuthGrant
+    from teller.core.ledger.records import AuthGrant
     from teller.transactions.flow import FlowRun
     from teller.transactions.registry import default_registry
     assert add_limit(session, acct(core), single_max="1,000.00", on_breach="auth_b").ok

@@ -11,10 +11,11 @@ import uuid
 
 import pytest
 
-from teller.core import eod
-from teller.core.integrity import check_books
-from teller.core.records import EntryRequest, PostingRefused
-from teller.core.teller_day import day_end_blockers
+from teller.core.customers.models import Customer
+from teller.core.day import eod
+from teller.core.ledger.integrity import check_books
+from teller.core.ledger.records import EntryRequest, PostingRefused
+from teller.core.cash.teller_day import day_end_blockers
 from teller.domain.calendar import settlement_day_in
 from tests.transactions.test_cash_day import (  # noqa: F401  (the counter fixture)
     PW, assert_boxes_agree_with_gl, counter, holdings,
@@ -24,14 +25,14 @@ pytestmark = pytest.mark.postgres
 
 
 def cash_blockers(conn, branch, business_date):
-    """teller.core.teller_day's blockers in the batch's (zh, en) form."""
+    """teller.core.cash.teller_day's blockers in the batch's (zh, en) form."""
     return [(p.message, p.message_en) for p in day_end_blockers(conn, branch)]
 
 
 @pytest.fixture
 def blockers(monkeypatch):
     # Registered here unless the merge has wired them into DAY_END_BLOCKERS already.
-    if not any(getattr(b, "__module__", "") == "teller.core.teller_day"
+    if not any(getattr(b, "__module__", "") == "teller.core.cash.teller_day"
                or getattr(b, "__name__", "") == "cash_blockers" for b in eod.DAY_END_BLOCKERS):
         monkeypatch.setattr(eod, "DAY_END_BLOCKERS", [*eod.DAY_END_BLOCKERS, cash_blockers])
 
@@ -107,9 +108,9 @@ def test_a_branch_day_from_vault_issue_to_day_end(core, counter, blockers):  # n
     nxt = result.next_business_date
     assert result.business_date == bdate
     assert nxt == eod.load_bank_calendar().next_working_day(bdate)
-    from teller.core.db import reader
+    from teller.core.ledger.db import reader
     import sqlalchemy as sa
-    from teller.core import models as m
+    from teller.core.ledger import models as m
     with reader(core.engine) as conn:
         accrual, = conn.execute(sa.select(m.Account.accrual)
                                 .where(m.Account.number == cust1)).one()
@@ -130,11 +131,11 @@ def test_a_branch_day_from_vault_issue_to_day_end(core, counter, blockers):  # n
 
 
 def doc_of(core, i):
-    from teller.core.db import reader
+    from teller.core.ledger.db import reader
     import sqlalchemy as sa
-    from teller.core import models as m
+    from teller.core.ledger import models as m
     with reader(core.engine) as conn:
         cid = conn.execute(sa.select(m.Account.customer_id).where(
             m.Account.number == core.demo.accounts[i][0])).scalar_one()
-        c = conn.execute(sa.select(m.Customer).where(m.Customer.id == cid)).one()
+        c = conn.execute(sa.select(Customer).where(Customer.id == cid)).one()
     return {"type": c.id_type, "number": c.id_number}

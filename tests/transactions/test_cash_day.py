@@ -7,11 +7,11 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from teller.core.cash.models import CashBox, CashHandover, CashHolding
 from teller.api import Terminal
-from teller.core import models as m
-from teller.core import models_cash as mc
-from teller.core.db import reader, run_in_transaction
-from teller.core.operators import OperatorService
+from teller.core.ledger import models as m
+from teller.core.ledger.db import reader, run_in_transaction
+from teller.core.operators.service import OperatorService
 from teller.domain import cash as dc
 from tests.conftest import FAST_SCRYPT
 
@@ -38,8 +38,8 @@ def counter(core, tmp_path):
 
 def holdings(core, account):
     with reader(core.engine) as conn:
-        rows = conn.execute(sa.select(mc.CashHolding.value_fen, mc.CashHolding.pieces)
-                            .where(mc.CashHolding.account_number == account)).all()
+        rows = conn.execute(sa.select(CashHolding.value_fen, CashHolding.pieces)
+                            .where(CashHolding.account_number == account)).all()
     return {int(d): int(n) for d, n in rows if n}
 
 
@@ -48,8 +48,8 @@ def assert_boxes_agree_with_gl(core):
     with reader(core.engine) as conn:
         accts = conn.execute(sa.select(m.Account.number, m.Account.balance).where(
             m.Account.kind.in_(("vault", "cash_box")))).all()
-        negative = conn.execute(sa.select(sa.func.count()).select_from(mc.CashHolding)
-                                .where(mc.CashHolding.pieces < 0)).scalar()
+        negative = conn.execute(sa.select(sa.func.count()).select_from(CashHolding)
+                                .where(CashHolding.pieces < 0)).scalar()
     assert negative == 0
     for number, balance in accts:
         assert dc.total(holdings(core, number)) == balance, number
@@ -167,8 +167,8 @@ def test_a_teller_day_with_cash_by_denomination(core, counter):
     assert sup.day_end_blockers() == []
     assert_boxes_agree_with_gl(core)
     with reader(core.engine) as conn:
-        stored = conn.execute(sa.select(mc.CashBox.status, mc.CashBox.holder_user).where(
-            mc.CashBox.account_number.in_([box1, box2]))).all()
+        stored = conn.execute(sa.select(CashBox.status, CashBox.holder_user).where(
+            CashBox.account_number.in_([box1, box2]))).all()
     assert stored == [("stored", None), ("stored", None)]
     assert vault  # the vault's counts were checked with the rest
 
@@ -215,7 +215,7 @@ def test_cash_needs_a_drawn_box_and_sign_off_needs_balancing(core, counter):
     assert t3.run("10020", {"account": cust, "amount": "1.00", "mode": "cash",
                             "notes": {"100": 1}}).ok
     with reader(core.engine) as conn:
-        (row,) = conn.execute(sa.select(mc.CashHandover)).all()
+        (row,) = conn.execute(sa.select(CashHandover)).all()
     assert (row.from_user, row.to_user, row.amount) == ("T001", "T003", dc.total(counted))
     assert t1b.sign_off() == []
     assert not any(p.field == "teller:T001" for p in t1b.day_end_blockers())

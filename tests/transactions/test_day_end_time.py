@@ -1,5 +1,5 @@
 """Time passes through the day-end batch (日终): the hooks registered in
-teller.core.eod_hooks lift an oral loss report after 5 days, lift a freeze
+teller.core.day.hooks lift an oral loss report after 5 days, lift a freeze
 after its year and let the queued one take over, and roll a time deposit over
 at maturity — and the day end waits for the teller to sign off. SQLite and
 PostgreSQL."""
@@ -11,12 +11,12 @@ import pytest
 import sqlalchemy as sa
 
 from loss_helpers import controls, holder_id, incidents, report
-from teller.core import eod
-from teller.core import models as m
-from teller.core import models_time as mt
-from teller.core.cashbox import read_holdings
-from teller.core.db import reader, run_in_transaction
-from teller.core.integrity import check_books
+from teller.core.time_deposits.models import TimeDeposit
+from teller.core.day import eod
+from teller.core.ledger import models as m
+from teller.core.cash.counts import read_holdings
+from teller.core.ledger.db import reader, run_in_transaction
+from teller.core.ledger.integrity import check_books
 
 pytestmark = pytest.mark.postgres
 SUP = ("S002", "demo123")
@@ -49,8 +49,8 @@ def freeze(session, account, kind, until, authority, amount=None):
 
 def deposit(core, number):
     with reader(core.engine) as conn:
-        return conn.execute(sa.select(mt.TimeDeposit.__table__)
-                            .where(mt.TimeDeposit.account_number == number)).one()
+        return conn.execute(sa.select(TimeDeposit.__table__)
+                            .where(TimeDeposit.account_number == number)).one()
 
 
 def sign_off(core, session) -> None:

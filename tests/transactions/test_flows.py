@@ -6,10 +6,10 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from teller.core import models as m
-from teller.core.db import run_in_transaction
+from teller.core.controls.models import AccountControl
+from teller.core.ledger.db import run_in_transaction
 
-from teller.core.records import AuthGrant
+from teller.core.ledger.records import AuthGrant
 from teller.core.services import CoreServices
 from teller.transactions.context import Services
 from teller.transactions.flow import FlowRun
@@ -117,7 +117,7 @@ def test_refused_step_gets_a_fresh_key_for_the_next_attempt(core, services):
 
     # GIVEN the account is sealed after the pages were checked (another counter)
     def seal(conn):
-        conn.execute(sa.insert(m.AccountControl.__table__).values(
+        conn.execute(sa.insert(AccountControl.__table__).values(
             account_number=number, kind="sealed", amount=0, incident_number="2" * 19,
             status="active", starts_on=core.demo.business_date, created_by="S001",
             created_at=dt.datetime.now(), detail="{}"))

@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from teller.core import models as m
-from teller.core.account_controls import apply_control_expiries
-from teller.core.integrity import check_books
+from teller.core.ledger import models as m
+from teller.core.controls.controls import apply_control_expiries
+from teller.core.ledger.integrity import check_books
 
 pytestmark = pytest.mark.postgres
 
@@ -171,8 +171,8 @@ def test_deduction_partial_repeated_capped_full_lifts_reversible(core, session):
 
 
 def test_the_core_refuses_a_partial_deduction_above_the_frozen_amount(core, session):
-    from teller.core.posting import PostingEngine
-    from teller.core.records import AuthGrant, EntryRequest, Leg, PostingRefused
+    from teller.core.ledger.engine import PostingEngine
+    from teller.core.ledger.records import AuthGrant, EntryRequest, Leg, PostingRefused
     assert freeze(session, acct(core), "freeze_partial", today(session) + dt.timedelta(days=9),
                   amount="100.00").ok
     (case,) = cases(session, acct(core))
@@ -194,8 +194,8 @@ def test_the_core_refuses_a_partial_deduction_above_the_frozen_amount(core, sess
 
 
 def test_deduction_is_by_transfer_only(core, session):
-    from teller.core.posting import PostingEngine
-    from teller.core.records import AuthGrant, EntryRequest, Leg, PostingRefused
+    from teller.core.ledger.engine import PostingEngine
+    from teller.core.ledger.records import AuthGrant, EntryRequest, Leg, PostingRefused
     assert freeze(session, acct(core), "freeze_full", today(session) + dt.timedelta(days=9)).ok
     (case,) = cases(session, acct(core))
     with pytest.raises(PostingRefused) as exc:

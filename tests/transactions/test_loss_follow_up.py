@@ -11,10 +11,11 @@ from loss_helpers import (
     PW, account_row, add_freeze, audit, controls, entry_count, holder_id, incidents, keyed,
     report, use_pins,
 )
-from teller.core import models as m
-from teller.core.db import run_in_transaction
-from teller.core.integrity import check_books
-from teller.core.ledger import open_account
+from teller.core.customers.models import Customer
+from teller.core.ledger import models as m
+from teller.core.ledger.db import run_in_transaction
+from teller.core.ledger.integrity import check_books
+from teller.core.ledger.accounts import open_account
 from teller.domain.identity import luhn_check_digit, resident_id_check_char
 
 pytestmark = pytest.mark.postgres
@@ -194,9 +195,9 @@ def test_no_agents_and_a_guardian_only_for_a_holder_under_16(core, session):
     out = follow(session, 0, inc, "release", by_agent="agent", **agent)
     assert not out.ok and out.problems[0].field == "by_agent"
     # AND the core refuses an agent from any other path
-    from teller.core.loss_follow_up import FollowUp
-    from teller.core.loss_reports import Agent
-    from teller.core.records import PostingRefused
+    from teller.core.loss.follow_up import FollowUp
+    from teller.core.loss.reports import Agent
+    from teller.core.ledger.records import PostingRefused
     with pytest.raises(PostingRefused, match="不允许代理人办理"):
         session.terminal.core.loss.follow_up(FollowUp(
             key="api-agent", branch="0101", teller="T001", terminal="T01",
@@ -218,9 +219,9 @@ def test_a_guardian_may_act_for_a_minor(core, session):
     minor_id = id17 + resident_id_check_char(id17)
 
     def minor(conn):
-        cid = conn.execute(sa.insert(m.Customer.__table__).values(
+        cid = conn.execute(sa.insert(Customer.__table__).values(
             kind="personal", id_type="resident_id", id_number=minor_id, name="王小小",
-            branch_code="0101", created_at=dt.datetime.now()).returning(m.Customer.id)
+            branch_code="0101", created_at=dt.datetime.now()).returning(Customer.id)
         ).scalar_one()
         return open_account(conn, branch="0101", subject="2017", title="王小小",
                             kind="personal_current", opened_on=bdate, customer_id=cid,

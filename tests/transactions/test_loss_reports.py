@@ -10,9 +10,10 @@ from loss_helpers import (
     PW, account_row, add_freeze, audit, controls, entry_count, holder_id, incidents, keyed,
     report, set_business_date, use_pins,
 )
-from teller.core.integrity import check_books
-from teller.core.loss_reports import apply_loss_expiries
-from teller.core.records import EntryRequest, Leg
+from teller.core.customers.models import Customer
+from teller.core.ledger.integrity import check_books
+from teller.core.loss.reports import apply_loss_expiries
+from teller.core.ledger.records import EntryRequest, Leg
 
 pytestmark = pytest.mark.postgres
 
@@ -59,7 +60,7 @@ def test_judicial_deduction_passes_a_loss_report(core, session):
     req = dict(branch="0101", teller="T001", terminal="T01", txn_code="10020", step="post",
                legs=legs)
     # WHEN an ordinary debit meets the report THEN it is refused
-    from teller.core.records import PostingRefused
+    from teller.core.ledger.records import PostingRefused
     with pytest.raises(PostingRefused, match="账户已挂失"):
         session.terminal.core.post(EntryRequest(key="jd-normal", **req))
     # WHEN a court deducts (18090, which since the merge must name its case) THEN it posts
@@ -113,8 +114,8 @@ def test_the_core_refuses_what_the_page_would_have_caught(core, session):
     # GIVEN a written report; WHEN a caller bypasses the flow and asks the core directly
     number = core.demo.accounts[0][0]
     assert report(session, 0, core, "written").ok
-    from teller.core.loss_reports import LossReport
-    from teller.core.records import PostingRefused
+    from teller.core.loss.reports import LossReport
+    from teller.core.ledger.records import PostingRefused
     with pytest.raises(PostingRefused) as exc:
         session.terminal.core.loss.report(LossReport(
             key="api-1", branch="0101", teller="T001", terminal="T01", account=number,
@@ -144,8 +145,8 @@ def test_password_loss_needs_a_password_to_report(core, session, pins):
 
 
 def test_the_core_refuses_a_lost_account_before_it_tries_a_pin(core, session, pins):
-    from teller.core.counter_rules import CounterChecks
-    from teller.core.records import PostingRefused
+    from teller.core.accounts.counter_rules import CounterChecks
+    from teller.core.ledger.records import PostingRefused
     number, _, pan = core.demo.accounts[1]
     pins.set_pin(number, keyed(pan, "246810"))
     assert report(session, 1, core, "oral").ok
@@ -250,7 +251,7 @@ def test_written_reports_never_lapse(core, session):
 
 
 def test_a_repeated_key_reports_once_and_charges_once(core, session):
-    from teller.core.loss_reports import LossReport
+    from teller.core.loss.reports import LossReport
     number = core.demo.accounts[0][0]
     loss = session.terminal.core.loss
     req = LossReport(key="T01-replay-00-0", branch="0101", teller="T001", terminal="T01",
@@ -276,15 +277,14 @@ def test_the_fee_is_configurable_and_zero_means_none(core, session):
 
 def test_a_unit_reports_orally_at_the_counter_only(core, session):
     import sqlalchemy as sa
-    from teller.core import models as m
-    from teller.core.db import run_in_transaction
-    from teller.core.ledger import open_account
+    from teller.core.ledger.db import run_in_transaction
+    from teller.core.ledger.accounts import open_account
 
     def unit(conn):
-        cid = conn.execute(sa.insert(m.Customer.__table__).values(
+        cid = conn.execute(sa.insert(Customer.__table__).values(
             kind="unit", id_type="credit_code", id_number="91110105MA0000000X",
             name="演示商贸有限公司", branch_code="0101", created_at=dt.datetime.now())
-            .returning(m.Customer.id)).scalar_one()
+            .returning(Customer.id)).scalar_one()
         return open_account(conn, branch="0101", subject="2012", title="演示商贸有限公司",
                             kind="unit_current", opened_on=core.demo.business_date,
                             customer_id=cid, product="U-CUR")

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from teller.core import models as m
-from teller.core.db import reader
+from teller.core.ledger import models as m
+from teller.core.ledger.db import reader
 from tests.transactions.conftest import new_card
 from tests.transactions.test_personal_open import WANG_ID, card_values
 
@@ -73,7 +73,7 @@ def test_card_opening_uses_a_blank_card_of_the_box_by_its_serial(core, teller_se
 
 
 def test_an_empty_box_refuses_the_opening_and_posts_nothing(core, teller_session, keyed):
-    from teller.core.records import EntryRequest
+    from teller.core.ledger.records import EntryRequest
     v = vouchers(teller_session)
     # GIVEN T001 handed all its passbooks back to the branch
     v.return_to_branch(EntryRequest(key="ret-all", branch="0101", teller="T001", terminal="T01",
@@ -146,5 +146,5 @@ def test_reversing_an_opening_puts_the_blank_card_back_in_the_box(core, teller_s
     info = v.voucher("debit_card", "20000001")
     assert (info.status, info.account) == ("box", None)
     with reader(core.engine) as conn:
-        from teller.core.voucher_stock import tie_out_problems
+        from teller.core.vouchers.stock import tie_out_problems
         assert tie_out_problems(conn, "0101") == []

@@ -6,8 +6,9 @@ import pytest
 import sqlalchemy as sa
 
 from loss_helpers import PW, account_row, audit, holder_id, keyed, report, use_pins
-from teller.core import models as m
-from teller.core.db import reader, run_in_transaction
+from teller.core.operators.models import Authorization
+from teller.core.ledger import models as m
+from teller.core.ledger.db import reader, run_in_transaction
 
 pytestmark = pytest.mark.postgres
 SUP = ("S002", PW)
@@ -29,7 +30,7 @@ def twice(pan, pin):
 
 
 def grants(core) -> list:
-    t = m.Authorization.__table__
+    t = Authorization.__table__
     with reader(core.engine) as conn:
         return conn.execute(sa.select(t).where(t.c.txn_code == "18030")).all()
 
@@ -151,8 +152,8 @@ def test_not_while_reported_lost(core, session, pins):
 def test_the_core_checks_authorization_itself(core, session, pins):
     number, _, pan = core.demo.accounts[0]
     pins.set_pin(number, keyed(pan, "111111"))
-    from teller.core.password_maintenance import PasswordRequest
-    from teller.core.records import AuthGrant, PostingRefused
+    from teller.core.accounts.password_maintenance import PasswordRequest
+    from teller.core.ledger.records import AuthGrant, PostingRefused
     req = dict(key="api-pwd", branch="0101", teller="T001", terminal="T01", account=number,
                operation="reset", medium_number=pan, id_type="resident_id",
                id_number=holder_id(0)["number"], **twice(pan, "222222"))

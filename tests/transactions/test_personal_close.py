@@ -7,9 +7,10 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from teller.core import models as m
-from teller.core.db import reader, run_in_transaction
-from teller.core.models_passbook import Passbook
+from teller.core.controls.models import AccountControl
+from teller.core.ledger import models as m
+from teller.core.ledger.db import reader, run_in_transaction
+from teller.core.accounts.models import Passbook
 from teller.domain.identity import resident_id_check_char
 from teller.domain.interest import Rate, interest_on_accrual
 from teller.transactions.flow import ResultTable
@@ -31,7 +32,7 @@ def set_accrual(core, number, accrual):
 
 
 def add_control(core, number, kind, amount=0):
-    run_in_transaction(core.engine, lambda c: c.execute(sa.insert(m.AccountControl.__table__)
+    run_in_transaction(core.engine, lambda c: c.execute(sa.insert(AccountControl.__table__)
         .values(account_number=number, kind=kind, amount=amount, incident_number="3" * 19,
                 status="active", starts_on=core.demo.business_date, created_by="S001",
                 created_at=dt.datetime.now(), detail="{}")))
@@ -80,7 +81,7 @@ def test_closure_settles_interest_pays_out_and_closes(core, session):
     assert (r.balance, r.accrual) == (1_250_000, accrual)
     assert core.balance(box) == box_before and core.balance(expense) == expense_before
     # AND the books still check: entries without legs balance and chain like any other
-    from teller.core.integrity import check_books
+    from teller.core.ledger.integrity import check_books
     assert check_books(core.engine).ok
 
 
@@ -106,7 +107,7 @@ def test_closure_refusals(core, session):
         out = session.run("10040", {"account": card(core, 1)})
         assert [p.message for p in out.problems] == [f"账户存在{text}，不能销户"], kind
         run_in_transaction(core.engine, lambda c: c.execute(
-            sa.update(m.AccountControl.__table__).values(status="released")))
+            sa.update(AccountControl.__table__).values(status="released")))
     # a dormant account is reactivated first
     run_in_transaction(core.engine, lambda c: c.execute(
         sa.update(m.Account.__table__).where(m.Account.number == number)

@@ -17,9 +17,9 @@ import subprocess
 import pytest
 import sqlalchemy as sa
 
-from teller.core import models as m
-from teller.core.db import reader, run_in_transaction
-from teller.core.integrity import check_books
+from teller.core.ledger import models as m
+from teller.core.ledger.db import reader, run_in_transaction
+from teller.core.ledger.integrity import check_books
 from teller.domain.identity import resident_id_check_char
 from tests.counter.conftest import GEOMETRY, PW, counter  # noqa: F401 - fixture
 from tests.transactions.conftest import new_card, read_card

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from teller.core import models as m
-from teller.core.customer_pin import CustomerPinService
-from teller.core.db import reader
-from teller.core.models_personal import AccountVerification, SmsSigning
+from teller.core.customers.models import Customer
+from teller.core.ledger import models as m
+from teller.core.accounts.pins import CustomerPinService
+from teller.core.ledger.db import reader
+from teller.core.accounts.models import AccountVerification, SmsSigning
 from teller.domain.identity import is_account_number_valid, resident_id_check_char
 from tests.transactions.conftest import new_card, read_card
 
@@ -58,8 +59,8 @@ def test_open_card_account_with_cash_deposit(core, teller_session, keyed, verifi
     assert count(core, m.Account.__table__) == accounts_before + 1
     # AND the customer exists once, with the English name for certificates
     with reader(core.engine) as conn:
-        cust = conn.execute(sa.select(m.Customer.__table__)
-                            .where(m.Customer.id == row.customer_id)).one()
+        cust = conn.execute(sa.select(Customer.__table__)
+                            .where(Customer.id == row.customer_id)).one()
         mobiles = conn.execute(sa.select(SmsSigning.mobile).where(
             SmsSigning.account_number == row.number).order_by(SmsSigning.id)).scalars().all()
         method = conn.execute(sa.select(AccountVerification.method).where(
@@ -128,8 +129,8 @@ def test_passbook_account_for_an_existing_customer_reserves_its_number(core, tel
 
 def core_customer_id(core, id_number):
     with reader(core.engine) as conn:
-        return conn.execute(sa.select(m.Customer.id)
-                            .where(m.Customer.id_number == id_number)).scalar_one()
+        return conn.execute(sa.select(Customer.id)
+                            .where(Customer.id_number == id_number)).scalar_one()
 
 
 def test_class_two_binds_the_customers_own_class_one_account(core, teller_session, keyed):
@@ -156,7 +157,7 @@ def test_class_two_binds_the_customers_own_class_one_account(core, teller_sessio
 def test_refusals_change_nothing(core, teller_session, keyed):
     pan = new_card(4)
     demo_card = core.demo.accounts[0][2]
-    before = (count(core, m.Account.__table__), count(core, m.Customer.__table__))
+    before = (count(core, m.Account.__table__), count(core, Customer.__table__))
 
     def problems(**values):
         out = teller_session.run("10010", values)
@@ -192,12 +193,12 @@ def test_refusals_change_nothing(core, teller_session, keyed):
     assert problems(**{**base, "address": "路" * 101}) == ["地址不能超过100个字"]
     assert problems(**{**base, "name_en": "赵新"}) == ["英文名只能由英文字母、空格及 . - / 组成"]
     assert problems(**{**base, "pin": "135790"}) == ["客户密码须由客户在密码键盘上输入"]
-    assert (count(core, m.Account.__table__), count(core, m.Customer.__table__)) == before
+    assert (count(core, m.Account.__table__), count(core, Customer.__table__)) == before
 
 
 def test_leaving_midway_leaves_no_account(core, teller_session, keyed):
     pan = new_card(5)
-    before = (count(core, m.Account.__table__), count(core, m.Customer.__table__))
+    before = (count(core, m.Account.__table__), count(core, Customer.__table__))
     # GIVEN every page filled in, up to the open step
     run, _ = teller_session.start("10010")
     run.set_many(card_values(keyed, pan, opening_amount="100.00"))
@@ -206,7 +207,7 @@ def test_leaving_midway_leaves_no_account(core, teller_session, keyed):
     # WHEN the teller leaves instead of submitting
     assert teller_session.abandon(run.run_id).ok
     # THEN there is no account, no customer, no entry
-    assert (count(core, m.Account.__table__), count(core, m.Customer.__table__)) == before
+    assert (count(core, m.Account.__table__), count(core, Customer.__table__)) == before
     assert teller_session.terminal.core.account_by_medium(pan) is None
     assert teller_session.journal_today() == ()
 
@@ -274,15 +275,15 @@ def test_customer_create_then_maintain_shows_before_and_after(core, teller_sessi
     assert shown["英文名（证书用）"] == "（空） → ZHAO XIN"
     assert teller_session.commit(run).ok
     with reader(core.engine) as conn:
-        rows = conn.execute(sa.select(m.Customer.__table__)
-                            .where(m.Customer.id_number == NEW_ID["number"])).all()
+        rows = conn.execute(sa.select(Customer.__table__)
+                            .where(Customer.id_number == NEW_ID["number"])).all()
     assert len(rows) == 1
     assert (rows[0].name, rows[0].phone, rows[0].occupation, rows[0].name_en) == \
         ("赵新", "13900000099", "教师", "ZHAO XIN")
 
 
 def test_customer_refusals(core, teller_session):
-    before = count(core, m.Customer.__table__)
+    before = count(core, Customer.__table__)
     run = teller_session.run
     assert [p.message for p in run("00010", {"id": NEW_ID}).problems] == ["请输入客户姓名"]
     assert [p.message for p in run("00010", {"id": NEW_ID, "name": "赵新",
@@ -294,7 +295,7 @@ def test_customer_refusals(core, teller_session):
                                                     "number": "E1'; DROP TABLE x"},
                                              "name": "Tom"}).problems] == \
         ["证件号码只能由字母和数字组成，最多40位"]
-    assert count(core, m.Customer.__table__) == before
+    assert count(core, Customer.__table__) == before
 
 
 def test_maintaining_without_a_change_is_refused(core, teller_session):

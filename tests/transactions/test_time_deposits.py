@@ -13,13 +13,15 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from teller.core import models as m
-from teller.core import models_time as mt
-from teller.core.db import reader, run_in_transaction
-from teller.core.integrity import check_books
-from teller.core.records import CashCount, EntryRequest, Leg, PostingRefused
+from teller.core.accounts.models import Product
+from teller.core.controls.models import AccountControl
+from teller.core.time_deposits.models import TimeDeposit
+from teller.core.ledger import models as m
+from teller.core.ledger.db import reader, run_in_transaction
+from teller.core.ledger.integrity import check_books
+from teller.core.ledger.records import CashCount, EntryRequest, Leg, PostingRefused
 from teller.core.services import CoreServices
-from teller.core.time_deposits import OpeningSpec, WithdrawalSpec, mature_time_deposits
+from teller.core.time_deposits.deposits import OpeningSpec, WithdrawalSpec, mature_time_deposits
 from teller.domain.identity import resident_id_check_char
 
 pytestmark = pytest.mark.postgres
@@ -40,14 +42,14 @@ def set_date(core, day: dt.date) -> None:
 
 def set_rate(core, product: str, micro: int) -> None:
     run_in_transaction(core.engine, lambda c: c.execute(
-        sa.update(m.Product.__table__).where(m.Product.code == product)
+        sa.update(Product.__table__).where(Product.code == product)
         .values(annual_rate_micro=micro)))
 
 
 def deposit_row(core, number):
     with reader(core.engine) as conn:
-        return conn.execute(sa.select(mt.TimeDeposit.__table__)
-                            .where(mt.TimeDeposit.account_number == number)).one()
+        return conn.execute(sa.select(TimeDeposit.__table__)
+                            .where(TimeDeposit.account_number == number)).one()
 
 
 def account_row(core, number):
@@ -294,7 +296,7 @@ def test_core_refuses_stale_quote_and_used_slip(core, session, rates):
 def test_controlled_and_closed_time_accounts_are_refused(core, session, rates):
     out = open_deposit(session, amount="100.00")
     number = learned(out, session, "account_number")
-    run_in_transaction(core.engine, lambda c: c.execute(sa.insert(m.AccountControl.__table__)
+    run_in_transaction(core.engine, lambda c: c.execute(sa.insert(AccountControl.__table__)
                        .values(account_number=number, kind="loss_report", amount=0,
                                incident_number="1" * 19, status="active",
                                starts_on=dt.date(2025, 3, 1), created_by="T001",
@@ -447,8 +449,8 @@ def test_single_account_settlement_pays_accrual_and_resets_it(core, session, rat
 
 
 def test_batch_settlement_step_uses_the_same_formula_and_runs_once(core):
-    from teller.core.interest_service import settle_account_in
-    from teller.core.posting import PostingEngine
+    from teller.core.accounts.interest import settle_account_in
+    from teller.core.ledger.engine import PostingEngine
     current = core.demo.accounts[0][0]
     set_rate(core, "P-CUR", 3500)
     run_in_transaction(core.engine, lambda c: c.execute(
@@ -505,8 +507,8 @@ def test_core_enforces_the_rules_and_a_replay_opens_nothing_twice(core, session,
     first, again = cs.time.open(req, spec), cs.time.open(req, spec)
     assert again.replayed and again.entry_id == first.entry_id
     with reader(core.engine) as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(mt.TimeDeposit)
-                            .where(mt.TimeDeposit.account_number == spec.number)).scalar_one() == 1
+        assert conn.execute(sa.select(sa.func.count()).select_from(TimeDeposit)
+                            .where(TimeDeposit.account_number == spec.number)).scalar_one() == 1
     # WHEN a second partial withdrawal reaches the core directly THEN refused
     set_date(core, dt.date(2025, 3, 25))
     exp = cs.interest.expense_account("0101")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from teller.api import Terminal
-from teller.core.records import CashCount, Leg
+from teller.core.ledger.records import CashCount, Leg
 from teller.domain.cash import propose
 from teller.transactions.common import cash_box, require
 from teller.transactions.fields import AccountField, AmountField, ChoiceField

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from teller.api import Authorizer
-from teller.core.db import reader
-from teller.core.integrity import check_books
+from teller.core.ledger.db import reader
+from teller.core.ledger.integrity import check_books
 
 PW = "demo123"
 SUP = Authorizer("S002", PW)
