@@ -44,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
 
+from teller.core.rulebook import ledger
 from teller.core import schema# noqa: E402
 from teller.core.ledger.db import make_engine, normalize_url  # noqa: E402
 
@@ -152,14 +153,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bare UPDATE accounts SET accrual = accrual + balance: {bare:.2f}s")
 
         t0 = time.perf_counter()
-        r1 = run_day_end(engine, BRANCH, calendar=cal)
+        r1 = run_day_end(engine, BRANCH, post=ledger(engine).post, calendar=cal)
         whole1 = time.perf_counter() - t0
         acc = r1.seconds["accrual"]
         print(f"eod {r1.business_date}: accrual {acc:.2f}s ({r1.accrued_accounts:,} accounts), "
               f"whole batch {whole1:.2f}s, peak RSS {rss_mb():.0f} MB")
 
         t0 = time.perf_counter()
-        r2 = run_day_end(engine, BRANCH, calendar=cal)
+        r2 = run_day_end(engine, BRANCH, post=ledger(engine).post, calendar=cal)
         whole2 = time.perf_counter() - t0
         print(f"eod {r2.business_date} (settlement day): accrual {r2.seconds['accrual']:.2f}s, "
               f"settlement {r2.seconds['settlement']:.2f}s ({r2.settled_accounts:,} accounts, "

@@ -568,13 +568,13 @@ class Session:
         return res.ok
 
     def hand_over(self, to_user: str, password: str, counts: Mapping[Any, int]) -> list[Problem]:
-        """尾箱交接 to ``to_user`` (present: their password), who counted ``counts``."""
-        problems = self.terminal.core.teller_day.hand_over(
-            self.teller, to_user, password, {int(d): int(n) for d, n in counts.items()},
-            terminal=self.terminal.terminal_code)
-        if not problems:
+        """尾箱交接 to ``to_user`` (present: their password), who counted ``counts``
+        — flow 09050, a posted step like every other."""
+        out = self.run("09050", {"to_teller": to_user, "to_password": password,
+                                 "counts": {str(d): int(n) for d, n in counts.items()}})
+        if out.ok:
             self.box = None
-        return problems
+        return list(out.problems)
 
     def cash_box(self) -> Any:
         """The box this teller holds now (BoxInfo: counts, balance, limit) or None."""

@@ -151,12 +151,15 @@ def cmd_report(args: argparse.Namespace) -> int:
     print(f"{summary.branch} {day}: {len(summary.subjects)} subjects, {summary.entries} entries, "
           f"{'ties' if summary.ties else 'DOES NOT TIE'} -> {out}")
     return 0 if summary.ties else 1
+
+
 def cmd_eod(args: argparse.Namespace) -> int:
     from teller.core.ledger.db import make_engine
     from teller.core.day.eod import DayEndRefused, run_day_end
+    from teller.core.rulebook import ledger
     engine = make_engine(_url(args))
     try:
-        result = run_day_end(engine, args.branch)
+        result = run_day_end(engine, args.branch, post=ledger(engine).post)
     except DayEndRefused as exc:
         print("日终被拒绝 Day end refused:", file=sys.stderr)
         for p in exc.problems:

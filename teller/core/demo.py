@@ -18,14 +18,23 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
 
 from teller.core.accounts.models import Product
+from teller.core.cash.counts import CashCount, active_denominations
+from teller.core.cash.large_cash import LARGE_CASH_FEN, FundsDeclaration
 from teller.core.cash.models import CashBox
 from teller.core.customers.models import Customer
 from teller.core.ledger import models as m
+from teller.core.ledger.accounts import (
+    create_branch, create_terminal, internal_account, open_account,
+)
 from teller.core.ledger.db import reader, run_in_transaction
-from teller.core.ledger.accounts import create_branch, create_terminal, internal_account, open_account
-from teller.core.operators.service import OperatorService
-from teller.core.ledger.engine import PostingEngine
 from teller.core.ledger.records import EntryRequest, Leg
+from teller.core.loss.models import LossFeeRate
+from teller.core.operators.service import OperatorService
+from teller.core.rulebook import ledger
+from teller.core.vouchers.blank import (
+    BlankVoucherService, VoucherIssue, VoucherReceive, ensure_default_kinds,
+)
+from teller.domain import cash as dc
 from teller.domain.identity import luhn_check_digit, resident_id_check_char
 
 DEMO_PASSWORD = "demo123"
@@ -136,10 +145,7 @@ def _fund(engine: Engine, customers: list[tuple[str, str, str]]) -> None:
     """Fund the vault, the boxes (kept in the vault until drawn) and the
     customers by cash entries with their counts, so every box's notes agree
     with its GL 1001 balance from the start (teller.core.cash.counts)."""
-    from teller.core.cash.counts import active_denominations
-    from teller.core.ledger.records import CashCount
-    from teller.domain import cash as dc
-    posting = PostingEngine(engine)
+    posting = ledger(engine)
     with reader(engine) as conn:
         vault = internal_account(conn, BRANCH, "vault")
         clearing = internal_account(conn, BRANCH, "clearing")
@@ -152,7 +158,7 @@ def _fund(engine: Engine, customers: list[tuple[str, str, str]]) -> None:
         posting.post(EntryRequest(key=f"demo-{BRANCH}-{next(seq):04d}", branch=BRANCH,
                                   teller="ADM1", terminal="T01", txn_code="00000",
                                   step="demo_setup", legs=legs, reversible=False,
-                                  memo="演示数据", cash=cash))
+                                  memo="演示数据", attachments=cash))
 
     box_mix = _demo_mix(20_000_000, denoms)
     vault_mix = dc.clean(list(_demo_mix(100_000_000 - 20_000_000 * len(boxes), denoms).items())
@@ -166,18 +172,20 @@ def _fund(engine: Engine, customers: list[tuple[str, str, str]]) -> None:
     box = boxes["T001"]
     for (number, _, _), customer in zip(customers, CUSTOMERS):
         notes = dc.propose(customer.balance_fen, denoms)
+        # Large cash is declared like at any counter (18590), so the register ties.
+        funds = ((FundsDeclaration("savings", "演示数据开户存入"),)
+                 if customer.balance_fen >= LARGE_CASH_FEN else ())
         post((Leg(box, "D", customer.balance_fen),
               Leg(number, "C", customer.balance_fen, "开户存入")),
-             (CashCount(box, received=dc.pairs(notes)),))
+             (CashCount(box, received=dc.pairs(notes)),) + funds)
 
 
 def create_demo_vouchers(engine: Engine) -> None:
     """Blank voucher stock (重要空白凭证) of the demo branch: kinds, 100 of each
     received, 10 of each issued to each teller's box — through the voucher
     service, so the 9001 counts tie out."""
-    from teller.core.vouchers.blank import BlankVoucherService, ensure_default_kinds
     run_in_transaction(engine, ensure_default_kinds)
-    svc = BlankVoucherService(engine, PostingEngine(engine))
+    svc = BlankVoucherService(engine, ledger(engine).post)
     seq = iter(range(1, 1000))
 
     def req() -> EntryRequest:
@@ -186,10 +194,10 @@ def create_demo_vouchers(engine: Engine) -> None:
                             step="demo_setup", legs=(), reversible=False, memo="演示数据")
     for k, kind in enumerate(("passbook", "debit_card", "deposit_slip")):
         base = (k + 1) * 10_000_000
-        svc.receive(req(), kind=kind, first=f"{base + 1:08d}", last=f"{base + 100:08d}")
+        svc.post(req(), VoucherReceive(kind, f"{base + 1:08d}", f"{base + 100:08d}"))
         for t, teller in enumerate(("T001", "T002")):
             lo = base + 1 + t * 10
-            svc.issue(req(), kind=kind, first=f"{lo:08d}", last=f"{lo + 9:08d}", to_teller=teller)
+            svc.post(req(), VoucherIssue(kind, f"{lo:08d}", f"{lo + 9:08d}", teller))
 
 
 # -- time deposits (issue 5B) ----------------------------------------------------
@@ -212,7 +220,6 @@ def add_time_deposit_products(conn) -> None:
 def _demo_mix(amount: int, denominations: tuple[int, ...]) -> dict[int, int]:
     """A plausible make-up of ``amount``: some small notes and coins, the rest
     in the largest notes (demo data only)."""
-    from teller.domain import cash as dc
     base = {5000: amount * 10 // 100 // 5000, 2000: amount * 5 // 100 // 2000,
             1000: amount * 3 // 100 // 1000, 500: amount * 2 // 100 // 500,
             100: amount // 100 // 100, 50: 200, 10: 500, 5: 100, 2: 100, 1: 200}
@@ -252,7 +259,6 @@ DEMO_LOSS_FEES = {"written": 1000, "voucher_password": 1000}
 
 def add_loss_fees(conn, branch: str, opened_on: dt.date) -> None:
     """Loss-report fees and the branch's fee-income account (6021 手续费及佣金收入)."""
-    from teller.core.loss.models import LossFeeRate
     if internal_account(conn, branch, "fee_income") is None:
         open_account(conn, branch=branch, subject="6021", title="手续费收入", kind="fee_income",
                      opened_on=opened_on, overdraft_limit=None)

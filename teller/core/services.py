@@ -4,81 +4,69 @@ SQLAlchemy.
 
 ``CoreServices(engine)`` offers
 
+- ``post(EntryRequest)``, ``reverse(entry_id, ...)``, ``find(key)`` — the kernel
+  (``self.ledger``, :class:`~teller.core.ledger.engine.Ledger`) with the bank's
+  posting rules (:func:`teller.core.rulebook.posting_rules`): every commit step
+  of every flow is one entry through it;
 - ``branch(code) -> BranchInfo | None``; ``terminal_ok(code, branch) -> bool``
 - ``account(number) -> AccountInfo | None`` — by account number;
   ``account_by_medium(number)`` — by card / passbook number;
   ``resolve_account(text)`` — either, account number first
 - ``cash_box(branch, teller) -> str | None`` — the teller's 尾箱 account
-- ``post(EntryRequest)``, ``reverse(entry_id, ...)``, ``find(key)`` — the
-  posting engine (``self.posting``)
 - ``journal_today(teller, branch)`` / ``journal_line(journal_number)`` —
   :class:`~teller.core.views.JournalLine` records of a teller's entries;
   ``entry_detail(journal_number)`` — :class:`~teller.core.views.EntryDetail`,
   what a voucher of that entry shows (holder, counter account, authorizer)
 - ``record_refusal(...)`` — a supervisor's refusal (outcome 'refused') in the
   authorizations table
-- ``operators`` — :class:`~teller.core.operators.service.OperatorService`
-- ``vouchers`` — :class:`~teller.core.vouchers.blank.BlankVoucherService`
-  (重要空白凭证: receive, issue, use/use_next, void, return, stock)
-- ``time`` — :class:`~teller.core.time_deposits.deposits.TimeDepositService` (整存整取);
-  ``interest`` — :class:`~teller.core.accounts.interest.InterestService` (结息)
-- ``cash`` — :class:`~teller.core.cash.service.CashService` (boxes by denomination;
-  ``post``/``reverse`` go through it so cash counts are written with the entry);
-  ``teller_day`` — :class:`~teller.core.cash.teller_day.TellerDayService` (sign-on
-  draws the box, balancing, hand-over, sign-off, ``day_end_blockers(branch)``)
-- ``post_checked(req, CounterChecks)`` and ``counter`` — PIN, class II/III limits,
-  large-cash register (:mod:`teller.core.accounts.counter_rules`); ``passbooks`` —
-  :class:`~teller.core.accounts.passbooks.PassbookService`; ``media`` —
-  :class:`~teller.core.accounts.media.MediaService` (card/passbook replacement);
-  ``customer_pins`` — CustomerPinService, None without a ``pin_verifier``
+- the areas' look-ups: ``operators``, ``vouchers`` (重要空白凭证), ``time`` (整存整取),
+  ``interest`` (结息), ``cash`` and ``teller_day`` (尾箱, sign-on/off, balancing),
+  ``large_cash`` (18590 register), ``passbooks``, ``personal``, ``loss``
+  (18010/18020), ``passwords`` (18030), ``controls`` / ``judicial`` / ``limits``
+  (18100/18091, 18090, 18101), ``day_end`` (日终 09900: blockers and the batch);
 - ``customer_pins`` — :class:`~teller.core.accounts.pins.CustomerPinService`, or None
-  until ``use_pin_verifier(verifier)`` names the bank's PIN verifier (HSM seam)
-- ``loss`` — :class:`~teller.core.loss.follow_up.LossService` (18010/18020);
-  ``passwords`` — :class:`~teller.core.accounts.password_maintenance.PasswordMaintenance` (18030)
-- ``controls`` / ``judicial`` / ``limits`` — account controls (18100/18091),
-  judicial assistance (18090) and transaction limits (18101):
-  :mod:`teller.core.controls.controls`, :mod:`teller.core.controls.judicial`,
-  :mod:`teller.core.controls.limits`
-- ``day_end`` — :class:`~teller.core.day.service.DayEndService` (日终 09900:
-  ``blockers(branch)``, ``run(branch, operator=…)`` for supervisors/administrators,
-  ``open_day(branch)``)
+  until ``use_pin_verifier(verifier)`` names the bank's PIN verifier (HSM seam),
+  which the posting rules then check PIN blocks with.
 """
 from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
 from typing import Callable
 
 from sqlalchemy import insert, or_, select
 from sqlalchemy.engine import Engine
 
-from teller.core.controls.models import AccountControl
-from teller.core.customers.models import Customer
-from teller.core.operators.models import Authorization, Terminal
-from teller.core.ledger import models as m
-from teller.core.vouchers.blank import BlankVoucherService
+from teller.core.accounts.interest import InterestService
+from teller.core.accounts.passbooks import DEFAULT_GEOMETRY, PassbookGeometry, PassbookService
+from teller.core.accounts.password_maintenance import PasswordMaintenance
+from teller.core.accounts.personal import PersonalServices
+from teller.core.accounts.pin_verifier import PinVerifier
 from teller.core.accounts.pins import CustomerPinService
+from teller.core.accounts.rules import ClassLimits, needs_pin
+from teller.core.cash.large_cash import LargeCashRegister
+from teller.core.cash.service import CashService
+from teller.core.cash.teller_day import TellerDayService
 from teller.core.controls.controls import ControlService
 from teller.core.controls.judicial import JudicialService
 from teller.core.controls.limits import LimitService
+from teller.core.controls.rules import active_condition, available_balance
+from teller.core.customers.models import Customer
 from teller.core.day.service import DayEndService
+from teller.core.ledger import models as m
 from teller.core.ledger.db import reader, run_in_transaction
-from teller.core.cash.service import CashService
-from teller.core.accounts.counter_rules import CounterChecks, CounterRules
-from teller.core.accounts.media import MediaService
-from teller.core.accounts.passbooks import DEFAULT_GEOMETRY, PassbookGeometry, PassbookService
-from teller.core.operators.service import OperatorService
-from teller.core.accounts.personal import PersonalServices
+from teller.core.ledger.engine import Ledger
+from teller.core.ledger.records import (
+    AuthGrant, EntryRequest, PostedEntry, format_journal_number, parse_journal_number,
+)
 from teller.core.loss.follow_up import LossService
-from teller.core.accounts.password_maintenance import PasswordMaintenance
-from teller.core.accounts.pin_verifier import PinVerifier
-from teller.core.ledger.engine import PostingEngine
-from teller.core.accounts.interest import InterestService
+from teller.core.controls.models import AccountControl
+from teller.core.operators.models import Authorization, Terminal
+from teller.core.operators.service import OperatorService
+from teller.core.rulebook import posting_rules
 from teller.core.time_deposits.deposits import TimeDepositService
-from teller.core.ledger.records import AuthGrant, EntryRequest, PostedEntry, format_journal_number
-from teller.core.cash.teller_day import TellerDayService
 from teller.core.views import INTERNAL_KINDS, AccountInfo, BranchInfo, EntryDetail, JournalLine
+from teller.core.vouchers.blank import BlankVoucherService
 
 accounts_t = m.Account.__table__
 controls_t = AccountControl.__table__
@@ -97,47 +85,41 @@ def _journal_number(row) -> str:
 class CoreServices:
     def __init__(self, engine: Engine, *, clock: Callable[[], dt.datetime] = dt.datetime.now,
                  scrypt_n: int | None = None, pin_verifier: PinVerifier | None = None,
-                 passbook_geometry: PassbookGeometry = DEFAULT_GEOMETRY) -> None:
+                 passbook_geometry: PassbookGeometry = DEFAULT_GEOMETRY,
+                 class_limits: ClassLimits = ClassLimits()) -> None:
         self.engine = engine
         self.clock = clock
-        self.posting = PostingEngine(engine, clock=clock)
-        self._hooks = threading.local()
+        self.verifier: PinVerifier | None = None
+        self.ledger = Ledger(engine, posting_rules(pin_verifier=lambda: self.verifier,
+                                                   class_limits=class_limits,
+                                                   passbook_geometry=passbook_geometry),
+                             clock=clock)
         self.operators = OperatorService(engine, clock=clock,
                                          **({"scrypt_n": scrypt_n} if scrypt_n else {}))
-        self.vouchers = BlankVoucherService(engine, self.posting, clock=clock)
-        # Time deposits (整存整取) and interest (结息/试算), issue 5B.
-        self.time = TimeDepositService(engine, self.posting)
-        self.interest = InterestService(engine, self.posting)
-        self.cash = CashService(engine, self.posting, clock=clock)
+        self.vouchers = BlankVoucherService(engine, self.post)
+        self.time = TimeDepositService(engine)
+        self.interest = InterestService(engine)
+        self.cash = CashService(engine, clock=clock)
         self.teller_day = TellerDayService(engine, self.operators, clock=clock)
-        # Issue 5: customer passwords, counter rules, passbooks, media.
+        self.large_cash = LargeCashRegister(engine)
         self.personal = PersonalServices(engine, pin_verifier)
         self.customer_pins: CustomerPinService | None = None
-        self.counter = CounterRules(engine, self.posting, None)
         self.passbooks = PassbookService(engine, passbook_geometry)
-        self.media = MediaService(engine, self.passbooks, None, None, clock=clock,
-                                  posting=self.posting)
+        self.loss = LossService(engine, clock=clock)
+        self.passwords = PasswordMaintenance(engine)
+        self.controls = ControlService(engine)
+        self.judicial = JudicialService(engine)
+        self.limits = LimitService(engine)
+        self.day_end = DayEndService(engine, self.post, clock=clock)
         if pin_verifier is not None:
             self.use_pin_verifier(pin_verifier)
-        # Issue 6: loss reports and password maintenance.
-        self.loss = LossService(engine, self.posting, pins=lambda: self.customer_pins,
-                                clock=clock)
-        self.passwords = PasswordMaintenance(engine, pins=lambda: self.customer_pins,
-                                             clock=clock)
-        # Issue 6: account controls, judicial assistance, transaction limits.
-        self.controls = ControlService(engine, clock=clock)
-        self.judicial = JudicialService(engine, clock=clock)
-        self.limits = LimitService(engine, clock=clock)
-        # Issue 7: the branch's day end (日终) and day open, supervisors only.
-        self.day_end = DayEndService(engine, clock=clock)
 
     def use_pin_verifier(self, verifier: PinVerifier) -> None:
         """Name the verifier customer PIN blocks go to (the bank's HSM, or the
-        built-in zone-key verifier) — for every service that checks a PIN."""
+        built-in zone-key verifier) — for every rule and service that checks one."""
+        self.verifier = verifier
         self.customer_pins = CustomerPinService(self.engine, verifier)
         self.personal.verifier = verifier
-        self.counter.pins = self.customer_pins
-        self.media.verifier, self.media.pins = verifier, self.customer_pins
 
     # -- reference data ------------------------------------------------------
     def branch(self, code: str) -> BranchInfo | None:
@@ -178,18 +160,15 @@ class CoreServices:
                                  .where(branches_t.c.code == r.branch_code)).scalar_one()
             controls = tuple((c.kind, int(c.amount)) for c in conn.execute(
                 select(controls_t.c.kind, controls_t.c.amount).where(
-                    controls_t.c.account_number == r.number, controls_t.c.status == "active",
-                    controls_t.c.starts_on <= bdate,
-                    or_(controls_t.c.expires_on.is_(None), controls_t.c.expires_on >= bdate))
+                    controls_t.c.account_number == r.number, active_condition(bdate))
                 .order_by(controls_t.c.id)))
-        blocked = sum(a for k, a in controls if k in ("hold", "freeze_partial"))
-        available = (None if r.overdraft_limit is None
-                     else int(r.balance) - blocked + int(r.overdraft_limit))
         return AccountInfo(
             number=r.number, title=r.title, kind=r.kind, branch=r.branch_code, status=r.status,
-            balance=int(r.balance), available=available, subject=r.subject_code,
-            withdrawal_method=r.withdrawal_method, medium_kind=r.medium_kind,
-            medium_number=r.medium_number, customer_name=r.customer_name or r.title,
+            balance=int(r.balance),
+            available=available_balance(r.balance, r.overdraft_limit, controls),
+            subject=r.subject_code, withdrawal_method=r.withdrawal_method,
+            medium_kind=r.medium_kind, medium_number=r.medium_number,
+            customer_name=r.customer_name or r.title, needs_pin=needs_pin(r),
             controls=controls)
 
     def cash_box(self, branch: str, teller: str) -> str | None:
@@ -198,31 +177,18 @@ class CoreServices:
 
     # -- posting -------------------------------------------------------------
     def post(self, req: EntryRequest) -> PostedEntry:
-        return self.cash.post(req, **getattr(self._hooks, "value", {}))
+        """The one posting seam (wrapped by fault-injection tests and instrumentation)."""
+        return self.ledger.post(req)
 
     def reverse(self, entry_id: int, *, key: str, teller: str, terminal: str,
                 authorization: AuthGrant | None, required_level: str | None = "A",
                 memo: str = "") -> PostedEntry:
-        return self.cash.reverse(entry_id, key=key, teller=teller, terminal=terminal,
-                                 authorization=authorization,
-                                 required_level=required_level, memo=memo)
+        return self.ledger.reverse(entry_id, key=key, teller=teller, terminal=terminal,
+                                   authorization=authorization,
+                                   required_level=required_level, memo=memo)
 
     def find(self, key: str) -> PostedEntry | None:
-        return self.posting.find(key)
-
-    def post_checked(self, req: EntryRequest, checks: CounterChecks) -> PostedEntry:
-        """A personal counter posting with 验密, Ⅱ/Ⅲ类户 limits and 大额现金数据采集
-        (:mod:`teller.core.accounts.counter_rules`)."""
-        return self.counter.post(req, checks, send=self._post_hooked)
-
-    def _post_hooked(self, req: EntryRequest, **hooks) -> PostedEntry:
-        # Through self.post, the one posting seam (wrapped by fault-injection
-        # tests and instrumentation), with the rule hooks riding along.
-        self._hooks.value = hooks
-        try:
-            return self.post(req)
-        finally:
-            self._hooks.value = {}
+        return self.ledger.find(key)
 
     # -- journal -------------------------------------------------------------
     def journal_today(self, teller: str, branch: str) -> tuple[JournalLine, ...]:
@@ -235,16 +201,13 @@ class CoreServices:
 
     def journal_line(self, journal_number: str) -> JournalLine | None:
         """The entry with this 流水号 (yyyymmdd + teller + 6-digit sequence)."""
-        jn = journal_number.strip()
-        if len(jn) < 15 or not jn[:8].isdigit() or not jn[-6:].isdigit():
+        parsed = parse_journal_number(journal_number)
+        if parsed is None:
             return None
-        try:
-            bdate = dt.datetime.strptime(jn[:8], "%Y%m%d").date()
-        except ValueError:
-            return None
+        bdate, teller, sequence = parsed
         lines = self._lines(entries_t.c.business_date == bdate,
-                            entries_t.c.teller_code == jn[8:-6],
-                            entries_t.c.journal_sequence == int(jn[-6:]))
+                            entries_t.c.teller_code == teller,
+                            entries_t.c.journal_sequence == sequence)
         return lines[0] if lines else None
 
     def entry_detail(self, journal_number: str) -> EntryDetail | None:

@@ -40,6 +40,7 @@ class AccountInfo:
     medium_number: str | None = None
     customer_name: str = ""
     controls: tuple[tuple[str, int], ...] = ()
+    needs_pin: bool = False  # a debit needs the customer's PIN (accounts.rules.needs_pin)
 
     @property
     def is_customer(self) -> bool:

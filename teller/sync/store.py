@@ -36,8 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection, Engine
 
-from teller.core.accounts.counter_rules import CounterChecks, FundsDeclaration
-from teller.core.ledger.records import PostedEntry
+from teller.core.ledger.records import BadAttachment, PostedEntry, PostingRefused
 from teller.core.ledger.wire import grant_from_dict, request_from_dict
 
 metadata = MetaData()
@@ -224,7 +223,6 @@ class LocalStore:
     def retry(self, key: str, core: CoreLink) -> PostedEntry:
         """Send the stored request again under its key; the core posts it at most once.
         Raises ``PostingRefused`` (step marked failed) when a rule now says no."""
-        from teller.core.ledger.records import PostingRefused
         with self.engine.connect() as conn:
             row = conn.execute(select(steps_t).where(steps_t.c.key == key)).first()
         if row is None:
@@ -244,12 +242,13 @@ class LocalStore:
                                       authorization=grant_from_dict(req.get("authorization")),
                                       required_level=req.get("required_level"),
                                       memo=req.get("memo", ""))
-            elif "checked" in req:  # 10020/10030: PIN, class limits, large cash again
-                funds = req["checked"].get("funds")
-                posted = core.post_checked(request_from_dict(req), CounterChecks(
-                    funds=FundsDeclaration(*funds) if funds else None))
-            else:
-                posted = core.post(request_from_dict(req))
+            else:  # every rule runs again; a PIN (never stored) is asked for, not skipped
+                try:
+                    request = request_from_dict(req)
+                except (BadAttachment, KeyError, TypeError, ValueError) as exc:
+                    raise PostingRefused("bad_request", "保存的交易请求无法识别，不能重发",
+                                         f"The stored request is not readable: {exc}") from None
+                posted = core.post(request)
         except PostingRefused as exc:
             self.fail_step(key, exc.code)
             raise

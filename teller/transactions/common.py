@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Callable
 
-from teller.core.ledger.records import CashCount, PostingRefused
+from teller.core.cash.counts import CashCount
+from teller.core.ledger.records import PostingRefused
 from teller.core.views import AccountInfo
 from teller.domain import cash as dc
 from teller.domain.money import Money
@@ -14,10 +15,6 @@ from teller.transactions.flow import FlowState
 
 CASH, TRANSFER = "cash", "transfer"
 MODE_CHOICES = ((CASH, "现金", "Cash"), (TRANSFER, "转账", "Transfer"))
-
-#: Cash of 50,000 yuan or more in one transaction needs the source/use of funds
-#: recorded (DOMAIN.md §4, 18590 数据采集).
-LARGE_CASH_FEN = 5_000_000
 
 STATUS_TEXT = {"normal": "正常", "dormant": "睡眠", "off_book": "营业外", "settled": "结清",
                "closed": "销户"}
@@ -140,8 +137,8 @@ def cash_counts(state: FlowState, ctx: StepContext, box: str, direction: str,
     (default: the flow's "amount" field). Notes left blank get the system's
     make-up (配款建议: largest first; a payout only from what the box holds),
     which the cash page's summary shows before the commit. What every flow
-    that moves cash hands to ``ctx.post(..., cash=cash_counts(...))`` — the
-    posting engine refuses a cash leg without counts (teller.core.cash.counts)."""
+    that moves cash attaches to ``ctx.post(..., attach=cash_counts(...))`` — the
+    core's cash rule refuses a cash leg without counts (teller.core.cash.counts)."""
     if amount is None:
         amount = amount_fen
     if amount is None:

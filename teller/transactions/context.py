@@ -15,18 +15,19 @@
                      branch's, never the clock's)
 
 A ``Commit.execute(state, ctx)`` gets a :class:`StepContext`; it posts only
-through ``ctx.post(legs, ...)`` or ``ctx.reverse(entry_id)``, which stamp the
-step's idempotency key, teller, terminal, authorization and reversibility, and
-write the request ahead to the local journal *before* it goes to the core.
+through ``ctx.post(legs, attach=...)`` or ``ctx.reverse(entry_id)``, which stamp
+the step's idempotency key, teller, terminal, authorization and reversibility,
+and write the request ahead to the local journal *before* it goes to the core.
+Every commit step is one entry of the core's kernel, so every one of them meets
+the core's posting rules.
 """
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
-from teller.core.ledger.records import AuthGrant, CashCount, EntryRequest, Leg, PostedEntry
+from teller.core.ledger.records import AuthGrant, Attachment, EntryRequest, Leg, PostedEntry
 from teller.core.ledger.wire import grant_to_dict, request_to_dict
 from teller.core.views import AccountInfo, BranchInfo, JournalLine
 
@@ -108,64 +109,28 @@ class StepContext:
     def core(self) -> CoreGateway:
         return self.services.core
 
-    def post(self, legs: tuple[Leg, ...], *, memo: str = "", purpose: str = "normal",
-             via: Callable[[EntryRequest], PostedEntry] | None = None,
-             cash: tuple[CashCount, ...] = (), cash_action: str = "", effect: str = "",
-             effect_args: dict | None = None, checks: Any = None,
+    def post(self, legs: tuple[Leg, ...] = (), *, memo: str = "",
+             attach: tuple[Attachment, ...] = (), reversible: bool | None = None,
              step: str | None = None) -> PostedEntry:
         """Post this step's one entry (one key, one journal number).
 
-        ``via`` sends the stamped request through a core service that writes
-        its own rows in the entry's transaction (e.g. a time deposit opening)
-        instead of the plain ``core.post``; ``cash`` are the counts of its cash
-        legs (券别, see teller.core.cash.counts); ``effect`` names a core action
-        committed atomically with it (``teller.core.ledger.engine.EFFECTS``), e.g.
-        opening the account its legs credit — ``legs`` may then be empty. With
-        ``checks`` (``teller.core.accounts.counter_rules.CounterChecks``: PIN blocks, source
-        of funds) it goes through the core's checked posting; PIN blocks never
-        reach the write-ahead journal. ``step`` overrides the step name recorded
-        (a deduction names its incident there)."""
+        ``attach`` are what the core's posting rules read besides the legs (券别
+        ``CashCount``, a ``PinProof`` from the PIN pad, an account to open, a
+        freeze to draw on …); the request is written ahead to the terminal's
+        journal with every attachment but the secret ones (PIN blocks), so a
+        retry sends the same request and a 凭密 debit without its PIN is refused,
+        never bypassed. ``reversible`` overrides the commit step's (a freeze made
+        by a step that may also deduct is never reversible); ``step`` the step
+        name recorded."""
         s = self.services
         req = EntryRequest(key=self.key, branch=s.branch, teller=s.teller, terminal=s.terminal,
                            txn_code=self.code, step=step or self.step, legs=tuple(legs),
                            memo=memo,
-                           purpose=purpose, reversible=self.reversible, offline=self.offline,
-                           required_level=self.required_level,
-                           authorization=self.authorization, cash=tuple(cash),
-                           cash_action=cash_action, effect=effect,
-                           effect_args=json.dumps(effect_args, ensure_ascii=False,
-                                                  sort_keys=True) if effect else "")
-        ahead = request_to_dict(req)
-        if checks is not None:
-            # A retry from the journal goes through the checked posting again; without
-            # the PIN block (never stored) a 凭密 debit is then refused, not bypassed.
-            funds = checks.funds
-            ahead["checked"] = {"funds": None if funds is None else
-                                [funds.category, funds.detail]}
-        self._ahead(ahead)
-        if checks is not None:
-            return self._done(s.core.post_checked(req, checks))
-        return self._done((via or s.core.post)(req))
-
-    def post_with(self, service: Callable[[EntryRequest], PostedEntry | None],
-                  legs: tuple[Leg, ...] = (), *, memo: str = "") -> PostedEntry | None:
-        """Post this step's entry through a core service that adds its own work
-        and legs in the same transaction (e.g. ``core.vouchers.issue``), stamped
-        like :meth:`post`. The request written ahead holds only ``legs``: a
-        terminal-store retry of it is refused as empty, never half-applied."""
-        s = self.services
-        req = EntryRequest(key=self.key, branch=s.branch, teller=s.teller, terminal=s.terminal,
-                           txn_code=self.code, step=self.step, legs=tuple(legs), memo=memo,
-                           reversible=self.reversible, offline=False,
-                           required_level=self.required_level,
-                           authorization=self.authorization)
+                           reversible=self.reversible if reversible is None else reversible,
+                           offline=self.offline, required_level=self.required_level,
+                           authorization=self.authorization, attachments=tuple(attach))
         self._ahead(request_to_dict(req))
-        posted = service(req)
-        if posted is None:  # the service changed records but posted no entry
-            if s.journal is not None:
-                s.journal.fail_step(self.key, "no_entry")
-            return None
-        return self._done(posted)
+        return self._done(s.core.post(req))
 
     def reverse(self, entry_id: int, *, memo: str = "") -> PostedEntry:
         """Post the compensating entry (冲正) of ``entry_id`` as this step."""

@@ -2,24 +2,16 @@
 the step's identity for the core, the incident field, the authority's fields."""
 from __future__ import annotations
 
-from typing import Any
 
-from teller.core.controls.controls import AUTH_LEVELS
+from teller.core.controls.common import AUTH_LEVELS
 from teller.core.controls.judicial import AUTHORITY_TYPES, Authority, Officer
 from teller.domain.money import Money
 from teller.domain.problems import Problem
-from teller.transactions.context import Services, StepContext
+from teller.transactions.context import Services
 from teller.transactions.fields import ChoiceField, TextField
 from teller.transactions.flow import AuthNeed, Commit, FlowState
 
 INCIDENT = TextField("incident", "事故编号", "Incident number", max_len=19)
-
-
-def step_identity(ctx: StepContext) -> dict[str, Any]:
-    """Who and where, and the step's idempotency key (a repeated step acts once)."""
-    s = ctx.services
-    return {"key": ctx.key, "branch": s.branch, "teller": s.teller,
-            "authorization": ctx.authorization}
 
 
 def incident_rules(state: FlowState, services: Services) -> list[Problem]:

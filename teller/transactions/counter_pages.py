@@ -1,18 +1,20 @@
-"""Pages and checks 10020/10030 share for issue 5 part C: the PIN rule, the
-18590 source/use-of-funds page, the checks handed to the core's checked
-posting, and the passbook line printed right after the posting.
+"""Pages and attachments the counter flows share: the PIN page rule, the 18590
+source/use-of-funds page, the PIN proofs and declaration a posting carries,
+and the passbook line printed right after the posting.
 
-The core decides (``teller.core.accounts.counter_rules``); these pages only say it
-early with a good message.
+The core decides (its posting rules: ``teller.core.accounts.rules``,
+``teller.core.cash.large_cash``); these pages only say it early with a good message.
 """
 from __future__ import annotations
 
 from typing import Callable
 
-from teller.core.ledger.engine import debit_block
-from teller.core.accounts.counter_rules import (
-    FUNDS_CATEGORIES, LARGE_CASH_FEN, CounterChecks, FundsDeclaration, funds_problem,
+from teller.core.accounts.rules import PinProof
+from teller.core.cash.large_cash import (
+    FUNDS_CATEGORIES, LARGE_CASH_FEN, FundsDeclaration, funds_problem,
 )
+from teller.core.controls.rules import debit_block
+from teller.core.ledger.records import Attachment
 from teller.domain.problems import Problem
 from teller.transactions.common import is_cash, resolve
 from teller.transactions.context import Services, StepContext
@@ -28,9 +30,16 @@ def is_large_cash(state: FlowState) -> bool:
 
 def funds_declaration(state: FlowState) -> FundsDeclaration | None:
     """What the 18590 funds page declared, if large cash."""
-    if not is_large_cash(state):
-        return None
-    return FundsDeclaration(state.get("funds_category", "other"), state.get("funds_detail") or "")
+    if not is_large_cash(state) or state["funds_category"] is None:
+        return None  # small cash, or a flow without the 18590 page (funds_declared)
+    return FundsDeclaration(state["funds_category"], state.get("funds_detail") or "")
+
+
+def funds_declared(state: FlowState) -> tuple[FundsDeclaration, ...]:
+    """The source/use of funds typed as free text on a cash page (time deposits,
+    closure), as the core's large-cash rule reads it (the register line of 18590)."""
+    text = (state.get("funds_source") or "").strip()
+    return (FundsDeclaration("other", text),) if text else ()
 
 
 def funds_rules(state: FlowState, services: Services) -> list[Problem]:
@@ -59,11 +68,11 @@ def pin_rules(account_field: str, pin_field: str) -> Callable[[FlowState, Servic
         info = resolve(state, services, account_field)
         if info is None or state[pin_field] is not None:
             return []
-        if not services.core.counter.pin_required(info.number):
+        if not info.needs_pin:
             return []
         # A reported-lost (sealed, frozen …) account is refused with its own
-        # reason before anyone asks the customer for a PIN — the core checks the
-        # same before it verifies one (CounterRules.post).
+        # reason before anyone asks the customer for a PIN — the core's rules
+        # check the same before the PIN (their order in teller.core.rulebook).
         block = debit_block(info.status, {k for k, _ in info.controls})
         if block is not None:
             return [Problem(account_field, f"{block[1]}：{info.number}", block[2])]
@@ -96,10 +105,14 @@ def all_rules(*rules: Callable[[FlowState, Services], list[Problem]]
     return run
 
 
-def checks(state: FlowState, pins: tuple[tuple[str, str], ...] = ()) -> CounterChecks:
-    """``pins``: (account number, PIN field name) pairs of the debited accounts."""
-    blocks = tuple((number, state[name]) for number, name in pins if state[name] is not None)
-    return CounterChecks(pins=blocks, funds=funds_declaration(state))
+def checks(state: FlowState, pins: tuple[tuple[str, str], ...] = ()) -> tuple[Attachment, ...]:
+    """What a counter posting carries for the core's rules: the PIN proofs of
+    ``pins`` — (account number, PIN field name) of the debited accounts — and the
+    large-cash declaration."""
+    out: list[Attachment] = [PinProof(number, state[name]) for number, name in pins
+                             if state[name] is not None]
+    funds = funds_declaration(state)
+    return tuple(out) + ((funds,) if funds is not None else ())
 
 
 def uses_passbook(state: FlowState) -> bool:

@@ -21,7 +21,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from teller.core.accounts.media import MediaReplacement
 from teller.core.accounts.passbooks import PlannedLine, PrintPlan, stripe_book_no
 from teller.core.ledger.records import PostingRefused
 from teller.devices.errors import DeviceError
@@ -108,10 +107,11 @@ def _interrupted(exc: DeviceError, printed: int, remaining: int) -> PostingRefus
 
 
 def print_up(services: Services, account: str, *, new_voucher: str | None = None,
-             expect_account: bool = True, entry: Any = None) -> PrintUpResult:
+             expect_account: bool = True,
+             replace: Callable[[str], Any] | None = None) -> PrintUpResult:
     """Print the pending lines; a book that fills is exchanged for the passbook
-    ``new_voucher`` — with ``entry`` (the step's request), taken from the
-    teller's box in that entry (teller.core.accounts.media.MediaService.replace)."""
+    ``new_voucher`` by ``replace(new_voucher)`` — the step's own posting of the
+    replacement (18040 一般换发, the new book from the teller's box)."""
     core = services.core
     device = passbook_device(services)
     if device is None:
@@ -153,13 +153,12 @@ def print_up(services: Services, account: str, *, new_voucher: str | None = None
             return PrintUpResult(account, plan.book.book_number, printed, tuple(new_books),
                                  posted)
         # The book is full: 一般换发 (book + 1), write the new stripe, carry on there.
-        assert new_voucher is not None
-        replaced = core.media.replace(MediaReplacement(account, "passbook", new_voucher, "full"),
-                                      teller=services.teller, entry=entry)
-        posted = replaced.posted
+        assert new_voucher is not None and replace is not None
+        posted = replace(new_voucher)
         new_voucher = None
-        new_books.append(int(replaced.book_number or 0))
-        book_no = stripe_book_no(int(replaced.book_number or 0))
+        new_book = core.passbooks.active_book(account)
+        new_books.append(new_book.book_number)
+        book_no = stripe_book_no(new_book.book_number)
         try:
             write_new_book_stripe(device, account, book_no)
         except DeviceError as exc:

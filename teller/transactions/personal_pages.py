@@ -141,24 +141,5 @@ def customer_summary(state: FlowState, services: Services) -> tuple[tuple[str, s
     return tuple(lines)
 
 
-def password_rules(account_field: str = "account", pin_field: str = "pin"
-                   ) -> Callable[[FlowState, Services], list[Problem]]:
-    """An account with a password needs it keyed on the PIN pad and right (凭密)."""
-    def rules(state: FlowState, services: Services) -> list[Problem]:
-        ref = state[account_field]
-        info = services.core.resolve_account(ref.number) if ref is not None else None
-        if info is None:
-            return []
-        detail = services.core.personal.account_detail(info.number)
-        if not detail.has_password:
-            return []
-        if state[pin_field] is None:
-            return [Problem(pin_field, "请客户在密码键盘输入交易密码",
-                            "The customer keys the password on the PIN pad")]
-        problem = services.core.personal.verify_pin(info.number, state[pin_field])
-        return [Problem(pin_field, problem.message, problem.message_en)] if problem else []
-    return rules
-
-
 def money(fen: int | None) -> str:
     return Money(fen).format() if fen is not None else ""

@@ -2,12 +2,13 @@
 
 Found by ID type + number (a resident ID is fully checked): a new document
 creates the customer, a known one is maintained (fields left blank keep their
-values; the confirmation shows before → after). One commit step carrying the
-core action ``customer.save`` (no money, so no legs); not reversible — a wrong
-change is corrected by maintaining again.
+values; the confirmation shows before → after). One commit step carrying
+``CustomerSave`` (no money, so no legs); not reversible — a wrong change is
+corrected by maintaining again.
 """
 from __future__ import annotations
 
+from teller.core.customers.service import CustomerDetails, CustomerSave
 from teller.transactions.context import StepContext
 from teller.transactions.flow import Commit, CommitResult, Flow, FlowState, Page
 from teller.transactions.personal_pages import (
@@ -20,7 +21,7 @@ def save(state: FlowState, ctx: StepContext) -> CommitResult:
     data = customer_data(state)
     existing = ctx.core.personal.customer(data["id_type"], data["id_number"])
     memo = "客户信息维护" if existing else "新建客户"
-    posted = ctx.post((), memo=memo, effect="customer.save", effect_args=data)
+    posted = ctx.post((), memo=memo, attach=(CustomerSave(CustomerDetails(**data)),))
     saved = ctx.core.personal.customer(data["id_type"], data["id_number"])
     voucher = make_voucher(ctx, posted, title=CustomerMaintenance.title,
                            title_en=CustomerMaintenance.title_en, account="",

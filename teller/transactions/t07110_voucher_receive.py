@@ -7,14 +7,15 @@ receipt is corrected by voiding.
 """
 from __future__ import annotations
 
+from teller.core.vouchers.blank import VoucherReceive as Receiving
 from teller.transactions.context import Services, StepContext
 from teller.transactions.flow import AuthNeed, Commit, CommitResult, Flow, FlowState
 from teller.transactions.voucher_stock import count_of, range_page
 
 
 def post_receive(state: FlowState, ctx: StepContext) -> CommitResult:
-    posted = ctx.post_with(lambda req: ctx.core.vouchers.receive(
-        req, kind=state["kind"], first=state["first"], last=state["last"]))
+    posted = ctx.post((), memo=f"凭证入库 {state['first']}-{state['last']}",
+                      attach=(Receiving(state["kind"], state["first"], state["last"]),))
     return CommitResult((posted,), (), (("count", count_of(state)),))
 
 

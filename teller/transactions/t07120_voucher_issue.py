@@ -6,15 +6,16 @@ over). Not reversible: the teller returns them with 07140.
 """
 from __future__ import annotations
 
+from teller.core.vouchers.blank import VoucherIssue as Drawing
 from teller.transactions.context import Services, StepContext
 from teller.transactions.flow import AuthNeed, Commit, CommitResult, Flow, FlowState
 from teller.transactions.voucher_stock import count_of, range_page
 
 
 def post_issue(state: FlowState, ctx: StepContext) -> CommitResult:
-    posted = ctx.post_with(lambda req: ctx.core.vouchers.issue(
-        req, kind=state["kind"], first=state["first"], last=state["last"],
-        to_teller=ctx.services.teller))
+    posted = ctx.post((), memo=f"凭证领用 {state['first']}-{state['last']}",
+                      attach=(Drawing(state["kind"], state["first"], state["last"],
+                                           ctx.services.teller),))
     return CommitResult((posted,), (), (("count", count_of(state)),))
 
 

@@ -8,6 +8,7 @@ Level-A authorization.
 """
 from __future__ import annotations
 
+from teller.core.vouchers.blank import VoucherVoid as Voiding
 from teller.domain.problems import Problem
 from teller.transactions.context import Services, StepContext
 from teller.transactions.fields import ChoiceField
@@ -35,9 +36,9 @@ def number_rules(state: FlowState, services: Services) -> list[Problem]:
 
 
 def post_void(state: FlowState, ctx: StepContext) -> CommitResult:
-    posted = ctx.post_with(lambda req: ctx.core.vouchers.void(
-        req, kind=state["kind"], number=state["number"], reason=state["reason"]))
-    return CommitResult((posted,) if posted is not None else (), (),
+    posted = ctx.post((), memo=f"凭证作废 {state['number']}",
+                      attach=(Voiding(state["kind"], state["number"], state["reason"]),))
+    return CommitResult((posted,), (),
                         (("voided", state["number"]),))
 
 

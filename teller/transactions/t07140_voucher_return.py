@@ -5,14 +5,15 @@ stock, C the teller's box. Level-A authorization.
 """
 from __future__ import annotations
 
+from teller.core.vouchers.blank import VoucherReturn as Returning
 from teller.transactions.context import Services, StepContext
 from teller.transactions.flow import AuthNeed, Commit, CommitResult, Flow, FlowState
 from teller.transactions.voucher_stock import count_of, range_page
 
 
 def post_return(state: FlowState, ctx: StepContext) -> CommitResult:
-    posted = ctx.post_with(lambda req: ctx.core.vouchers.return_to_branch(
-        req, kind=state["kind"], first=state["first"], last=state["last"]))
+    posted = ctx.post((), memo=f"凭证上缴 {state['first']}-{state['last']}",
+                      attach=(Returning(state["kind"], state["first"], state["last"]),))
     return CommitResult((posted,), (), (("count", count_of(state)),))
 
 

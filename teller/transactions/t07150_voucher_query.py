@@ -2,8 +2,8 @@
 with the 9001 count next to each (a difference is shown). Posts nothing."""
 from __future__ import annotations
 
-from teller.transactions.context import Services, StepContext
-from teller.transactions.flow import Commit, CommitResult, Flow, FlowState, Page
+from teller.transactions.context import Services
+from teller.transactions.flow import Flow, FlowState, Page, ResultTable
 from teller.transactions.voucher_stock import kind_field
 
 
@@ -19,12 +19,12 @@ def stock_lines(state: FlowState, services: Services) -> tuple[tuple[str, str, s
     return tuple(out) or (("库存", "Stock", "无"),)
 
 
-def query(state: FlowState, ctx: StepContext) -> CommitResult:
-    lines = stock_lines(state, ctx.services)
-    next_number = ctx.core.vouchers.use_next(ctx.services.branch, ctx.services.teller,
-                                             state["kind"])
-    return CommitResult((), (), (("stock", [list(x) for x in lines]),
-                                 ("next_number", next_number)))
+def stock_table(state: FlowState, services: Services) -> ResultTable:
+    """The kind's stock by holder, and the number the teller's next use takes."""
+    rows = tuple((who, text) for who, _, text in stock_lines(state, services))
+    nxt = services.core.vouchers.use_next(services.branch, services.teller, state["kind"])
+    return ResultTable((("持有人", "Holder"), ("库存", "Stock")), rows,
+                       note=f"下一张使用号码 {nxt}" if nxt else "尾箱中没有该种凭证")
 
 
 class VoucherQuery(Flow):
@@ -35,6 +35,6 @@ class VoucherQuery(Flow):
     title_en = "Blank voucher stock"
     category = "cash"
     pages = (
-        Page("kind", "凭证种类", "Voucher kind", fields=(kind_field(),), summary=stock_lines),
-        Commit("show", "查询", "Show", execute=query, reversible=False),
+        Page("kind", "凭证种类", "Voucher kind", fields=(kind_field(),), summary=stock_lines,
+             table=stock_table),
     )

@@ -9,7 +9,8 @@ on their own sign-on. Irreversible: an unwanted transfer is sent back.
 """
 from __future__ import annotations
 
-from teller.core.ledger.records import CashCount, Leg, PostingRefused
+from teller.core.cash.counts import CashCount, CashTransferOut as Sending
+from teller.core.ledger.records import Leg, PostingRefused
 from teller.domain import cash as dc
 from teller.domain.money import Money
 from teller.domain.problems import Problem
@@ -75,8 +76,8 @@ def post_out(state: FlowState, ctx: StepContext) -> CommitResult:
     amount, to = state["amount"].fen, receiver(state)
     memo = "现金上缴" if to == VAULT else "现金调拨"
     posted = ctx.post((Leg(transit, "D", amount, memo), Leg(box, "C", amount, memo)), memo=memo,
-                      cash=(CashCount(box, paid=state["notes"].counts),),
-                      cash_action=f"send:{to}")
+                      attach=(CashCount(box, paid=state["notes"].counts),
+                              Sending(to)))
     sent = [t for t in ctx.core.cash.transfers(ctx.services.branch, user=ctx.services.teller)
             if t.out_entry_id == posted.entry_id]
     return CommitResult((posted,), (), (("transfer_id", sent[0].id if sent else None),))

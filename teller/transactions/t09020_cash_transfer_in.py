@@ -5,7 +5,8 @@ an unconfirmed transfer back into the box it left (退回). Irreversible.
 """
 from __future__ import annotations
 
-from teller.core.ledger.records import CashCount, Leg, PostingRefused
+from teller.core.cash.counts import CashCount, CashTransferConfirm
+from teller.core.ledger.records import Leg, PostingRefused
 from teller.domain.money import Money
 from teller.domain.problems import Problem
 from teller.transactions.context import Services, StepContext
@@ -60,8 +61,9 @@ def post_in(state: FlowState, ctx: StepContext) -> CommitResult:
         raise PostingRefused("no_transfer", "调拨不存在或未领用尾箱", "No transfer or no box")
     transit = ctx.core.cash.in_transit_account(ctx.services.branch)
     posted = ctx.post((Leg(box, "D", t.amount, "现金调入"), Leg(transit, "C", t.amount, "现金调入")),
-                      memo=f"调入确认 {t.id}", cash=(CashCount(box, received=state["notes"].counts),),
-                      cash_action=f"confirm:{t.id}")
+                      memo=f"调入确认 {t.id}",
+                      attach=(CashCount(box, received=state["notes"].counts),
+                              CashTransferConfirm(t.id)))
     return CommitResult((posted,))
 
 

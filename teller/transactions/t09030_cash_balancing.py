@@ -9,7 +9,8 @@ resolved (09040). Irreversible. Sign-off (签退) then stores the box.
 """
 from __future__ import annotations
 
-from teller.core.ledger.records import CashCount, Leg, PostingRefused
+from teller.core.cash.counts import CashBalancing as BlindCount, CashCount
+from teller.core.ledger.records import Leg, PostingRefused
 from teller.domain.money import Money
 from teller.domain.problems import Problem
 from teller.transactions.context import Services, StepContext
@@ -51,8 +52,8 @@ def post_balancing(state: FlowState, ctx: StepContext) -> CommitResult:
     memo = state.get("memo") or ("轧账长款" if diff > 0 else "轧账短款")
     legs = ((Leg(box, "D", diff, memo), Leg(suspense, "C", diff, memo)) if diff > 0 else
             (Leg(suspense, "D", -diff, memo), Leg(box, "C", -diff, memo)))
-    posted = ctx.post(legs, memo=memo, cash=(CashCount(box, received=state["counts"].counts),),
-                      cash_action="balance")
+    posted = ctx.post(legs, memo=memo, attach=(CashCount(box, received=state["counts"].counts),
+                                               BlindCount()))
     return CommitResult((posted,), (), (("difference", diff),))
 
 

@@ -9,6 +9,7 @@ Irreversible.
 """
 from __future__ import annotations
 
+from teller.core.cash.counts import OverShortResolution as Resolution
 from teller.core.ledger.records import Leg, PostingRefused
 from teller.domain.money import Money
 from teller.domain.problems import Problem
@@ -85,7 +86,7 @@ def post_resolution(state: FlowState, ctx: StepContext) -> CommitResult:
     legs = ((Leg(other, "D", it.amount, memo), Leg(suspense, "C", it.amount, memo))
             if it.kind == "short" else
             (Leg(suspense, "D", it.amount, memo), Leg(other, "C", it.amount, memo)))
-    posted = ctx.post(legs, memo=memo, cash=cash, cash_action=f"resolve:{it.id}:{how}")
+    posted = ctx.post(legs, memo=memo, attach=cash + (Resolution(it.id, how),))
     return CommitResult((posted,))
 
 

@@ -3,11 +3,12 @@
 The receiving teller types their own password at this counter (masked, never
 saved with the run), counts the box by denomination, and the count must agree
 with the box; the box then changes holder and the hand-over is recorded
-(``cash_handovers``). No entry is posted: the money stays in the same box.
-The receiver must be signed on and hold no box of their own.
+(``cash_handovers``) by the step's entry — no money moves: it stays in the same
+box. The receiver must be signed on and hold no box of their own.
 """
 from __future__ import annotations
 
+from teller.core.cash.teller_day import BoxHandover as Handover
 from teller.core.ledger.records import PostingRefused
 from teller.domain.problems import Problem
 from teller.transactions.context import Services, StepContext
@@ -25,12 +26,18 @@ def page_rules(state: FlowState, services: Services) -> list[Problem]:
 
 def hand_over(state: FlowState, ctx: StepContext) -> CommitResult:
     s = ctx.services
-    counts = dict(state["counts"].counts)
-    problems = s.core.teller_day.hand_over(s.teller, state["to_teller"].upper(),
-                                           state["to_password"], counts, terminal=s.terminal)
-    if problems:
-        raise PostingRefused("hand_over", problems[0].message, problems[0].message_en)
-    return CommitResult((), (), (("handed_to", state["to_teller"].upper()),))
+    to = state["to_teller"].upper()
+    # The receiver is present: their own password, audited as a hand-over sign-on.
+    present = s.core.operators.sign_on(to, state["to_password"], terminal=s.terminal,
+                                       purpose="hand_over")
+    if not present.ok:
+        ctx.bind("to_password", to)
+        raise PostingRefused("hand_over_password", present.message, present.message_en,
+                             account=to)
+    ctx.bind("counts", to)
+    posted = ctx.post((), memo=f"尾箱交接 {s.teller}→{to}",
+                      attach=(Handover(to, tuple(state["counts"].counts)),))
+    return CommitResult((posted,), (), (("handed_to", to),))
 
 
 class BoxHandover(Flow):

@@ -4,13 +4,15 @@ over/short items, incomplete quick freezes, blank vouchers that do not tie
 out); with nothing in the way the commit runs the batch (积数, 结息, 睡眠,
 到期转存, then the next business date opens with the expiries of 挂失/冻结).
 
-Only a supervisor or an administrator may run it — the core checks the role
-(teller.core.day.service). The CBUS manual has no code for the branch's
-day end; 09900 sits with the other cash-day codes (09010…09050). Posts nothing
-of its own (the batch posts as ``EOD<branch>``), so it is not reversible.
+Only a supervisor or an administrator may run it — the core's rule checks the
+role and the blockers on the step's own entry (``DayEndRequest``, the request
+in the operator's journal), then the batch runs (it posts as ``EOD<branch>``).
+The CBUS manual has no code for the branch's day end; 09900 sits with the other
+cash-day codes (09010…09050). Not reversible.
 """
 from __future__ import annotations
 
+from teller.core.day.service import DayEndRequest
 from teller.core.ledger.records import PostingRefused
 from teller.domain.money import Money
 from teller.domain.problems import Problem
@@ -38,6 +40,7 @@ def summary(state: FlowState, services: Services) -> tuple[tuple[str, str, str],
 
 def run_batch(state: FlowState, ctx: StepContext) -> CommitResult:
     s = ctx.services
+    ctx.post((), memo="日终申请", attach=(DayEndRequest(),))
     r = s.core.day_end.run(s.branch, operator=s.teller)
     if r is None:  # pragma: no cover - run() raises instead
         raise PostingRefused("day_end_refused", "日终未完成", "Day end did not finish")

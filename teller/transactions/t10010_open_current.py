@@ -24,6 +24,9 @@ from teller.core.accounts.opening import (
     ACCOUNT_CLASSES, CLASS_III_BALANCE_LIMIT_FEN, MAX_SMS_MOBILES, MEDIUM_KINDS, SCOPES,
     VERIFY_METHODS, WITHDRAWAL_METHODS,
 )
+from teller.core.accounts.opening import AccountOpening, Verification
+from teller.core.customers.service import CustomerDetails
+from teller.core.vouchers.blank import VoucherUse
 from teller.core.ledger.records import Leg, PostingRefused
 from teller.domain.money import Money
 from teller.domain.problems import Problem
@@ -153,16 +156,15 @@ def open_account(state: FlowState, ctx: StepContext) -> CommitResult:
     medium = pan if is_card(state) else voucher_number
     bound = resolve(state, ctx.services, "bound_account") if state["account_class"] != "I" \
         else None
-    args = {"number": number, "customer": customer_data(state), "product": state["product"],
-            "account_class": state["account_class"],
-            "bound_account": bound.number if bound else None,
-            "withdrawal_method": state["withdrawal_method"], "scope": state["scope"],
-            "medium_kind": state["medium_kind"], "medium_number": medium,
-            "voucher": {"kind": voucher_kind, "number": voucher_number},
-            "pin_value": pin_value, "sms_mobiles": sms_mobiles(state),
-            "verification": {"method": state["verify_method"],
-                             "verifier_name": state.get("verifier_name", ""),
-                             "note": state.get("verify_note", "")}}
+    customer = customer_data(state)
+    opening = AccountOpening(
+        number=number, customer=CustomerDetails(**customer), product=state["product"],
+        account_class=state["account_class"], withdrawal_method=state["withdrawal_method"],
+        scope=state["scope"], medium_kind=state["medium_kind"], medium_number=medium,
+        pin_value=pin_value or "",
+        verification=Verification(state["verify_method"], state.get("verifier_name", ""),
+                                  state.get("verify_note", "")),
+        sms_mobiles=tuple(sms_mobiles(state)), bound_account=bound.number if bound else None)
     amount = state["opening_amount"].fen if state["opening_amount"] is not None else 0
     legs: tuple[Leg, ...] = ()
     counter = ""
@@ -175,15 +177,12 @@ def open_account(state: FlowState, ctx: StepContext) -> CommitResult:
         if not counter:
             cash = cash_counts(state, ctx, source, "in", amount_fen=amount)
     ctx.bind("opening_amount", number)
-    # The medium leaves the teller's box in this entry (9001, one voucher).
-    box = ctx.core.vouchers.box_account(ctx.services.branch, ctx.services.teller, voucher_kind)
-    legs += (Leg(box, "C", 1, f"{MEDIUM_TEXT[state['medium_kind']]} {voucher_number}"),)
-    posted = ctx.post(legs, memo=f"开户 {number}", effect="account.open", effect_args=args,
-                      cash=cash)
-    if not is_card(state):
-        issue_passbook(ctx, number, medium)
-    name = args["customer"]["name"] or (personal.customer(args["customer"]["id_type"],
-                                                          args["customer"]["id_number"]).name)
+    # The medium leaves the teller's box in this entry (9001, one voucher); a
+    # passbook's book 1 is issued with it.
+    posted = ctx.post(legs, memo=f"开户 {number}",
+                      attach=(opening, VoucherUse(voucher_kind, voucher_number, number)) + cash)
+    name = customer["name"] or personal.customer(customer["id_type"],
+                                                 customer["id_number"]).name
     vouchers = (
         make_voucher(ctx, posted, title=OpenCurrent.title, title_en=OpenCurrent.title_en,
                      account=number, account_name=name, amount_fen=amount,
@@ -196,14 +195,6 @@ def open_account(state: FlowState, ctx: StepContext) -> CommitResult:
     )
     return CommitResult((posted,), vouchers, (("account_number", number),
                                               ("medium_number", medium)))
-
-
-def issue_passbook(ctx: StepContext, number: str, medium: str) -> None:
-    """开户发折: book 1 of the new passbook account, so 18050 and linked printing know
-    where its lines go. A retried step (the opening already posted) finds it issued."""
-    book = ctx.core.passbooks.active_book(number)
-    if book is None or book.voucher_number != medium:
-        ctx.core.passbooks.issue_first(number, medium, teller=ctx.services.teller)
 
 
 class OpenCurrent(Flow):

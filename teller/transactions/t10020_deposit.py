@@ -4,10 +4,10 @@ Cash: debit the teller's cash box (尾箱, 1001), credit the customer (2017).
 Transfer: debit another customer account, credit this one. One commit step,
 reversible the same day (08210), offline-capable for cash (issue 5).
 
-Issue 5 part C: a transfer from a 凭密 account needs its PIN (PIN pad), checked
-by the core just before the posting; class II/III limits and the 50,000.00
-cash rule (18590 page "funds") are enforced by the core's checked posting; a
-swiped passbook gets the line printed right after (step "passbook").
+A transfer from a 凭密 account carries its PIN (PIN pad), which the core's rules
+verify in the posting; class II/III limits and the 50,000.00 cash rule (18590
+page "funds") are the core's rules too; a swiped passbook gets the line printed
+right after (step "passbook").
 """
 from __future__ import annotations
 
@@ -38,8 +38,8 @@ def post_deposit(state: FlowState, ctx: StepContext) -> CommitResult:
     memo = state.get("memo") or memo
     pins = () if is_cash(state) else ((other, "from_pin"),)
     posted = ctx.post((Leg(other, "D", amount, memo), Leg(account.number, "C", amount, memo)),
-                      memo=memo, checks=checks(state, pins),
-                      cash=cash_counts(state, ctx, other, "in") if is_cash(state) else ())
+                      memo=memo, attach=checks(state, pins) + (
+                          cash_counts(state, ctx, other, "in") if is_cash(state) else ()))
     voucher = make_voucher(ctx, posted, title=Deposit.title, title_en=Deposit.title_en,
                            account=account.number, account_name=account.customer_name,
                            amount_fen=amount, mode=state["mode"],

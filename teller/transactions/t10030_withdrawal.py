@@ -3,17 +3,18 @@
 Cash: debit the customer (2017), credit the teller's cash box (1001).
 Transfer: debit this account, credit another customer account.
 Status and controls (sealed, frozen, reported lost, dormant …) are refused by
-the posting engine with the rule's own message. Cash above the branch's
+the core's rules with the rule's own message. Cash above the branch's
 ``cash_auth_limit_a`` needs level-A authorization, above ``cash_auth_limit_b``
-level B (授权限额, configurable per branch).
+level B (授权限额, configurable per branch: the core's ``cash_payout_need``).
 
-Issue 5 part C: a 凭密 account needs the customer's PIN from the PIN pad,
-verified by the core just before the posting (3 wrong lock it); class II/III
-limits and the 50,000.00 cash rule (18590 page "funds") are enforced by the
-core's checked posting; a swiped passbook gets the line printed right after.
+A 凭密 account needs the customer's PIN from the PIN pad, verified by the core
+in the posting (3 wrong lock it); class II/III limits and the 50,000.00 cash
+rule (18590 page "funds") are the core's rules; a swiped passbook gets the
+line printed right after.
 """
 from __future__ import annotations
 
+from teller.core.cash.counts import cash_payout_need
 from teller.core.ledger.records import Leg
 from teller.domain.money import Money
 from teller.domain.problems import Problem
@@ -42,8 +43,8 @@ def post_withdrawal(state: FlowState, ctx: StepContext) -> CommitResult:
         other, memo = require(state, ctx, "to_account").number, "转账支取"
     memo = state.get("memo") or memo
     posted = ctx.post((Leg(account.number, "D", amount, memo), Leg(other, "C", amount, memo)),
-                      memo=memo, checks=checks(state, ((account.number, "pin"),)),
-                      cash=cash_counts(state, ctx, other, "out") if is_cash(state) else ())
+                      memo=memo, attach=checks(state, ((account.number, "pin"),)) + (
+                          cash_counts(state, ctx, other, "out") if is_cash(state) else ()))
     voucher = make_voucher(ctx, posted, title=Withdrawal.title, title_en=Withdrawal.title_en,
                            account=account.number, account_name=account.customer_name,
                            amount_fen=amount, mode=state["mode"],
@@ -102,12 +103,5 @@ class Withdrawal(Flow):
         if amount is None or not is_cash(state):
             return []
         limits = ctx.branch_info
-        if amount.fen > limits.cash_auth_limit_b:
-            return [AuthNeed("B", f"现金支取超过 {Money(limits.cash_auth_limit_b).format()}，"
-                                  "须B级主管授权",
-                             f"Cash withdrawal above {Money(limits.cash_auth_limit_b).format()}")]
-        if amount.fen > limits.cash_auth_limit_a:
-            return [AuthNeed("A", f"现金支取超过 {Money(limits.cash_auth_limit_a).format()}，"
-                                  "须A级主管授权",
-                             f"Cash withdrawal above {Money(limits.cash_auth_limit_a).format()}")]
-        return []
+        need = cash_payout_need(amount.fen, limits.cash_auth_limit_a, limits.cash_auth_limit_b)
+        return [AuthNeed(*need)] if need else []

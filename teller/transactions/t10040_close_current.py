@@ -15,12 +15,14 @@ day by 08210, last first:
 """
 from __future__ import annotations
 
-from teller.core.accounts.lifecycle import AccountFacts, closure_problems
+from teller.core.accounts.interest import InterestSettlement
+from teller.core.accounts.lifecycle import AccountClosing, AccountFacts, closure_problems
+from teller.core.cash.large_cash import LARGE_CASH_FEN
 from teller.core.ledger.records import Leg, PostingRefused
 from teller.domain.money import Money
 from teller.domain.problems import Problem
 from teller.transactions.common import (
-    LARGE_CASH_FEN, MODE_CHOICES, cash_box, cash_counts, cash_notes_rules, cash_summary,
+    MODE_CHOICES, cash_box, cash_counts, cash_notes_rules, cash_summary,
     is_transfer, require, resolve, transfer_page_rules,
 )
 from teller.transactions.context import Services, StepContext
@@ -28,10 +30,11 @@ from teller.transactions.fields import (
     PASSBOOK, AccountField, ChoiceField, DenominationCountField, PinField, TextField,
 )
 from teller.transactions.flow import AuthNeed, Commit, CommitResult, Flow, FlowState, Page
-from teller.transactions.personal_pages import MEDIUM_TEXT, password_rules
-
-check_password = password_rules("account", "pin")
+from teller.transactions.counter_pages import checks, funds_declared, pin_rules
+from teller.transactions.personal_pages import MEDIUM_TEXT
 from teller.transactions.voucher import make_voucher
+
+check_password = pin_rules("account", "pin")
 
 
 def medium_problems(state: FlowState, services: Services) -> list[Problem]:
@@ -99,8 +102,8 @@ def settle_interest(state: FlowState, ctx: StepContext) -> CommitResult:
                                  "The branch has no interest expense account")
         legs = (Leg(expense, "D", interest, "销户结息"), Leg(account.number, "C", interest,
                                                           "销户结息"))
-    posted = ctx.post(legs, memo="销户结息", effect="account.settle_interest",
-                      effect_args={"account": account.number})
+    posted = ctx.post(legs, memo="销户结息",
+                      attach=(InterestSettlement(account.number, closing=True),))
     voucher = make_voucher(ctx, posted, title="销户结息", title_en="Interest on closure",
                            account=account.number, account_name=account.customer_name,
                            amount_fen=interest, memo=f"积数 {detail.accrual}")
@@ -117,7 +120,8 @@ def pay_out(state: FlowState, ctx: StepContext) -> CommitResult:
                                                      amount_fen=account.balance)
     posted = ctx.post((Leg(account.number, "D", account.balance, "销户支取"),
                        Leg(other, "C", account.balance, "销户支取")), memo="销户支取",
-                      cash=cash)
+                      attach=checks(state, ((account.number, "pin"),)) + cash + (
+                          funds_declared(state) if cash else ()))
     voucher = make_voucher(ctx, posted, title=CloseCurrent.title, title_en=CloseCurrent.title_en,
                            account=account.number, account_name=account.customer_name,
                            amount_fen=account.balance, mode=state["mode"],
@@ -127,9 +131,8 @@ def pay_out(state: FlowState, ctx: StepContext) -> CommitResult:
 
 def close(state: FlowState, ctx: StepContext) -> CommitResult:
     account = require(state, ctx, "account")
-    posted = ctx.post((), memo=f"销户 {account.number}", effect="account.close",
-                      effect_args={"account": account.number,
-                                   "medium_number": account.medium_number})
+    posted = ctx.post((), memo=f"销户 {account.number}",
+                      attach=(AccountClosing(account.number, account.medium_number),))
     medium = f"{MEDIUM_TEXT.get(account.medium_kind or '', '')} {account.medium_number or ''}"
     voucher = make_voucher(ctx, posted, title="销户", title_en="Account closed",
                            account=account.number, account_name=account.customer_name,

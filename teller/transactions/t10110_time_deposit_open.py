@@ -11,7 +11,7 @@ entry and the slip in one transaction. Reversible the same day (08210).
 from __future__ import annotations
 
 from teller.core.ledger.records import Leg, PostingRefused
-from teller.core.time_deposits.deposits import OpeningSpec, opening_problems
+from teller.core.time_deposits.deposits import TimeDepositOpening as Opening, opening_problems
 from teller.domain.interest import maturity_date, term_interest
 from teller.domain.problems import Problem
 from teller.transactions.common import (
@@ -25,6 +25,7 @@ from teller.transactions.fields import (
     AccountField, AmountField, ChoiceField, IdField, PinField, TextField,
 )
 from teller.transactions.flow import Commit, CommitResult, Flow, FlowState, Page
+from teller.transactions.counter_pages import all_rules, checks, funds_declared, pin_rules
 from teller.transactions.time_common import (
     ROLLOVER_CHOICES, TERM_CHOICES, TERM_TEXT, cash_page_rules, money, note_fields,
 )
@@ -108,14 +109,16 @@ def post_opening(state: FlowState, ctx: StepContext) -> CommitResult:
               else require(state, ctx, "from_account").number)
     number = time.reserve_account_number(ctx.services.branch)
     ctx.bind("amount", number)
-    spec = OpeningSpec(number=number, customer_id=cust.id, term_months=product.term_months,
+    spec = Opening(number=number, customer_id=cust.id, term_months=product.term_months,
                        amount=amount, rate_micro=product.rate.micro,
                        auto_rollover=state["rollover"] == "1", slip_number=slip,
                        source_account=None if is_cash(state) else source)
     memo = state.get("memo") or f"整存整取{TERM_TEXT[product.term_months]}开户"
+    pins = () if is_cash(state) else ((source, "from_pin"),)
     posted = ctx.post((Leg(source, "D", amount, memo), Leg(number, "C", amount, memo)),
-                      memo=memo, via=lambda req: time.open(req, spec),
-                      cash=cash_counts(state, ctx, source, "in") if is_cash(state) else ())
+                      memo=memo, attach=(spec,) + checks(state, pins) + (
+                          cash_counts(state, ctx, source, "in") + funds_declared(state)
+                          if is_cash(state) else ()))
     d = time.deposit(number)
     voucher = make_voucher(ctx, posted, title=TimeDepositOpen.title,
                            title_en=TimeDepositOpen.title_en, account=number,
@@ -153,7 +156,8 @@ class TimeDepositOpen(Flow):
              summary=cash_summary("in"), preview=True,
              fields=note_fields("资金来源", "Source of funds")),
         Page("transfer", "转出账户", "Paying account", skip_if=lambda s: not is_transfer(s),
-             rules=source_rules, summary=holder_summary("from_account"),
+             rules=all_rules(source_rules, pin_rules("from_account", "from_pin")),
+             summary=holder_summary("from_account"),
              fields=(AccountField("from_account", "转出账号/卡号", "Paying account or card"),
                      PinField("from_pin", "转出账户密码", "Paying account PIN", required=False,
                               help="由客户在密码键盘输入", help_en="Entered on the PIN pad"))),

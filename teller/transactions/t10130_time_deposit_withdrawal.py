@@ -14,7 +14,9 @@ new slip of a partial withdrawal is void with it.
 from __future__ import annotations
 
 from teller.core.ledger.records import PostingRefused
-from teller.core.time_deposits.deposits import WithdrawalSpec, withdrawal_legs, withdrawal_problems
+from teller.core.time_deposits.deposits import (
+    TimeDepositWithdrawal as Withdraw, withdrawal_legs, withdrawal_problems,
+)
 from teller.domain.problems import Problem
 from teller.transactions.common import (
     MODE_CHOICES, STATUS_TEXT, cash_box, cash_counts, cash_summary, holder_summary, is_cash,
@@ -25,6 +27,7 @@ from teller.transactions.deposit_slip import (
     SlipNumberField, issued_slip_field, slip_problems, slip_summary, slip_to_issue)
 from teller.transactions.fields import AccountField, AmountField, ChoiceField, PinField, TextField
 from teller.transactions.flow import AuthNeed, Commit, CommitResult, Flow, FlowState, Page
+from teller.transactions.counter_pages import checks, funds_declared
 from teller.transactions.time_common import (
     cash_page_rules, deposit_lines, deposit_of, money, note_fields, quote_lines,
 )
@@ -116,13 +119,13 @@ def post_withdrawal(state: FlowState, ctx: StepContext) -> CommitResult:
         raise PostingRefused("no_expense_account", "网点没有利息支出账户",
                              "The branch has no interest-expense account")
     new_slip = slip_to_issue(state, ctx.services, "new_slip") if q.kind == "partial" else None
-    spec = WithdrawalSpec(account=account, slip_presented=state["slip"], amount=q.amount,
+    spec = Withdraw(account=account, slip_presented=state["slip"], amount=q.amount,
                           interest=q.interest, payout_account=payout, new_slip_number=new_slip)
     legs = withdrawal_legs(account, expense, payout, q)
     memo = state.get("memo") or legs[0].memo
-    posted = ctx.post(legs, memo=memo, via=lambda req: time.withdraw(req, spec),
-                      cash=cash_counts(state, ctx, payout, "out", q.payout)
-                      if is_cash(state) else ())
+    posted = ctx.post(legs, memo=memo, attach=(spec,) + checks(state, ((account, "pin"),)) + (
+        cash_counts(state, ctx, payout, "out", q.payout) + funds_declared(state)
+        if is_cash(state) else ()))
     voucher = make_voucher(
         ctx, posted, title=TimeDepositWithdrawal.title, title_en=TimeDepositWithdrawal.title_en,
         account=account, account_name=d.holder, amount_fen=q.payout, mode=state["mode"],

@@ -16,10 +16,11 @@ from __future__ import annotations
 import datetime as dt
 
 from teller.core.loss.reports import KIND_TEXT, ORAL, ORAL_DAYS, Agent, LossReport
-from teller.core.ledger.records import PostingRefused
+from teller.core.ledger.records import Leg, PostingRefused
 from teller.domain.money import Money
 from teller.domain.problems import Problem
-from teller.transactions.common import resolve
+from teller.transactions.common import cash_box, cash_counts, resolve
+from teller.transactions.counter_pages import checks
 from teller.transactions.context import Services, StepContext
 from teller.transactions.fields import AccountField, ChoiceField, PinField
 from teller.transactions.flow import Commit, CommitResult, Flow, FlowState, Page
@@ -96,18 +97,25 @@ def file_report(state: FlowState, ctx: StepContext) -> CommitResult:
         doc = state["agent_id"]
         agent = Agent(state["agent_name"] or "", doc.type if doc else "",
                       doc.number if doc else "")
-    done = s.core.loss.report(LossReport(
-        key=ctx.key, branch=s.branch, teller=s.teller, terminal=s.terminal,
-        account=info.number, kind=state["loss_kind"], channel=state.get("channel", "counter"),
-        agent=agent, pin_block=state["pin"]))
-    inc = done.incident
+    kind = state["loss_kind"]
+    # The fee (the bank's, by kind) is paid in cash in the same entry.
+    fee = s.core.loss.fee_for(kind)
+    box = cash_box(ctx) if fee else ""
+    income = s.core.cash.internal(s.branch, "fee_income") if fee else ""
+    legs = ((Leg(box, "D", fee, "挂失手续费"), Leg(income, "C", fee, "挂失手续费")) if fee else ())
+    cash = cash_counts(state, ctx, box, "in", amount_fen=fee) if fee else ()
+    posted = ctx.post(legs, memo=f"{KIND_TEXT[kind][0]}" + ("手续费" if fee else ""),
+                      attach=(LossReport(info.number, kind, state.get("channel", "counter"),
+                                         agent),)
+                      + checks(state, ((info.number, "pin"),)) + cash)
+    inc = s.core.loss.incident(posted.fact("incident_number"))
     memo = f"{inc.kind_text} 事故编号 {inc.incident_number}"
-    if done.superseded:
-        memo += f"（原口头挂失 {done.superseded} 解除）"
+    if posted.fact("superseded"):
+        memo += f"（原口头挂失 {posted.fact('superseded')} 解除）"
     voucher = event_voucher(ctx, title=LossReportFlow.title, title_en=LossReportFlow.title_en,
                             account=info.number, account_name=info.customer_name, memo=memo,
-                            posted=done.entry, amount_fen=inc.fee_fen)
-    return CommitResult((done.entry,) if done.entry else (), (voucher,),
+                            posted=posted, amount_fen=inc.fee_fen)
+    return CommitResult((posted,), (voucher,),
                         (("incident_number", inc.incident_number), ("loss_kind_done", inc.kind),
                          ("account_number", info.number)))
 

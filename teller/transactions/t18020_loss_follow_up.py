@@ -13,9 +13,15 @@ Authorization: :data:`teller.core.loss.follow_up.FOLLOW_UP_AUTH` — the one tab
 """
 from __future__ import annotations
 
-from teller.core.loss.follow_up import ACTION_TEXT, CLOSE, FOLLOW_UP_AUTH, REISSUE, FollowUp
+from teller.core.accounts.interest import InterestSettlement, settlement_legs
+from teller.core.accounts.rules import NewPin
+from teller.core.ledger.records import Leg, PostingRefused
+from teller.core.loss.follow_up import (
+    ACTION_TEXT, CLOSE, FOLLOW_UP_AUTH, REISSUE, LossFollowUp,
+)
 from teller.core.loss.reports import KIND_TEXT, Agent
-from teller.core.ledger.records import PostingRefused
+from teller.core.vouchers.blank import VoucherUse
+from teller.transactions.common import cash_box, cash_counts
 from teller.domain.identity import check_card_number
 from teller.domain.problems import Problem
 from teller.transactions.context import Services, StepContext
@@ -117,25 +123,46 @@ def follow_up(state: FlowState, ctx: StepContext) -> CommitResult:
     before = s.core.loss.incident(state["incident_number"])
     if before is not None:
         ctx.bind("incident_number", before.account)
-    done = s.core.loss.follow_up(FollowUp(
-        key=ctx.key, branch=s.branch, teller=s.teller, terminal=s.terminal,
-        incident_number=state["incident_number"], action=state["action"],
-        id_type=doc.type, id_number=doc.number,
-        new_medium_number=new_medium_number(state, s) if state["action"] == REISSUE else None,
-        new_pin=state["new_pin"], new_pin_again=state["new_pin_again"], agent=agent,
-        authorization=ctx.authorization))
-    inc = done.incident
-    memo = f"{ACTION_TEXT[state['action']][0]} 事故编号 {inc.incident_number}"
+    action = state["action"]
+    account = before.account if before is not None else ""
+    new = new_medium_number(state, s) if action == REISSUE else None
+    attach: tuple = (LossFollowUp(state["incident_number"], action, doc.type, doc.number, new,
+                                  agent),)
+    if action == REISSUE and before is not None:
+        card = before.medium_kind == "card"
+        # The new medium from the teller's box: a passbook by its number, a card
+        # by the smallest blank card's serial.
+        attach += (VoucherUse("debit_card" if card else "passbook", None if card else new,
+                              account),)
+    if state["new_pin"] is not None:
+        attach += (NewPin(account, state["new_pin"],
+                          state["new_pin_again"] or state["new_pin"]),)
+    legs: tuple[Leg, ...] = ()
+    payout = 0
+    if action == CLOSE and before is not None:
+        # 挂失销户: the interest on the accrual and the whole balance, in cash.
+        info = s.core.account(account)
+        interest = s.core.interest.quote_current(account)
+        due = interest.interest if interest is not None else 0
+        expense = s.core.interest.expense_account(s.branch)
+        if due:
+            legs += settlement_legs(expense or "", account, due)
+        payout = info.balance + due
+        box = cash_box(ctx)
+        if payout:
+            legs += (Leg(account, "D", payout, "挂失销户"), Leg(box, "C", payout, "挂失销户"))
+            attach += cash_counts(state, ctx, box, "out", amount_fen=payout)
+        attach += (InterestSettlement(account, closing=True),)
+    posted = ctx.post(legs, memo=f"{ACTION_TEXT[action][0]} {state['incident_number']}",
+                      attach=attach)
+    inc = s.core.loss.incident(state["incident_number"])
+    memo = f"{ACTION_TEXT[action][0]} 事故编号 {inc.incident_number}"
     if inc.new_medium_number:
         memo += f" 新凭证 {inc.new_medium_number}（原 {before.medium_number if before else ''} 作废）"
-    payout = 0
-    if done.entry is not None and state["action"] == CLOSE:
-        payout = sum(leg.amount for leg in done.entry.legs
-                     if leg.account == inc.account and leg.direction == "D")
     voucher = event_voucher(ctx, title=LossFollowUpFlow.title,
                             title_en=LossFollowUpFlow.title_en, account=inc.account,
-                            account_name="", memo=memo, posted=done.entry, amount_fen=payout)
-    return CommitResult((done.entry,) if done.entry else (), (voucher,),
+                            account_name="", memo=memo, posted=posted, amount_fen=payout)
+    return CommitResult((posted,), (voucher,),
                         (("incident_status", inc.status), ("account_number", inc.account),
                          ("new_medium", inc.new_medium_number)))
 

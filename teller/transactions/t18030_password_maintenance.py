@@ -12,8 +12,9 @@ table (every operation completes 待授权通过后, level A); the core checks i
 from __future__ import annotations
 
 from teller.core.accounts.password_maintenance import (
-    NEEDS_NEW, NEEDS_OLD, OPERATION_TEXT, PASSWORD_AUTH, PasswordRequest,
+    NEEDS_NEW, NEEDS_OLD, OPERATION_TEXT, PASSWORD_AUTH, PasswordChange,
 )
+from teller.core.accounts.rules import NewPin, PinProof
 from teller.core.ledger.records import PostingRefused
 from teller.domain.problems import Problem
 from teller.transactions.common import resolve
@@ -33,25 +34,20 @@ def medium_of(state: FlowState) -> str:
     return (state["medium_number"] or "").strip()
 
 
-def request(state: FlowState, services: Services, *, key: str = "-", grant=None
-            ) -> PasswordRequest | None:
+def request(state: FlowState, services: Services) -> PasswordChange | None:
     info = resolve(state, services, "account")
     doc = state["customer_id"]
     if info is None or doc is None:
         return None
-    return PasswordRequest(
-        key=key, branch=services.branch, teller=services.teller, terminal=services.terminal,
-        account=info.number, operation=state["operation"], medium_number=medium_of(state),
-        id_type=doc.type, id_number=doc.number, old_pin=state["old_pin"],
-        new_pin=state["new_pin"], new_pin_again=state["new_pin_again"],
-        by_agent=state.get("by_agent", SELF) != SELF, authorization=grant)
+    return PasswordChange(info.number, state["operation"], medium_of(state), doc.type,
+                          doc.number, by_agent=state.get("by_agent", SELF) != SELF)
 
 
 def account_rules(state: FlowState, services: Services) -> list[Problem]:
     req = request(state, services)
     if req is None:
         return [Problem("account", "账户不存在", "No such account")]
-    problem = services.core.passwords.problem(req)
+    problem = services.core.passwords.problem(req, services.branch)
     if problem is None:
         return []
     field = {"pwd_no_agent": "by_agent", "pwd_medium": "medium_number",
@@ -78,18 +74,24 @@ def pin_rules(state: FlowState, services: Services) -> list[Problem]:
 
 def maintain(state: FlowState, ctx: StepContext) -> CommitResult:
     s = ctx.services
-    req = request(state, s, key=ctx.key, grant=ctx.authorization)
+    req = request(state, s)
     if req is None:
         raise PostingRefused("no_account", "账户不存在", "No such account")
     ctx.bind("account", req.account)
-    done = s.core.passwords.apply(req)
+    attach: tuple = (req,)
+    if state["old_pin"] is not None:
+        attach += (PinProof(req.account, state["old_pin"]),)
+    if state["new_pin"] is not None:
+        attach += (NewPin(req.account, state["new_pin"],
+                          state["new_pin_again"] or state["new_pin"]),)
+    posted = ctx.post((), memo=OPERATION_TEXT[req.operation][0], attach=attach)
     info = resolve(state, s, "account")
     voucher = event_voucher(ctx, title=PasswordMaintenanceFlow.title,
                             title_en=PasswordMaintenanceFlow.title_en, account=req.account,
                             account_name=info.customer_name if info else "",
-                            memo=OPERATION_TEXT[req.operation][0])
-    return CommitResult((), (voucher,), (("account_number", done.account),
-                                         ("has_password", done.has_password)))
+                            memo=OPERATION_TEXT[req.operation][0], posted=posted)
+    return CommitResult((posted,), (voucher,), (("account_number", req.account),
+                                                ("has_password", req.operation != "remove")))
 
 
 class PasswordMaintenanceFlow(Flow):

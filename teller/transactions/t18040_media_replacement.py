@@ -9,7 +9,10 @@ verified first when the account has one. The core step
 """
 from __future__ import annotations
 
-from teller.core.accounts.media import REASONS, MediaReplacement
+from teller.core.accounts.media import REASONS, VOUCHER_KINDS, MediaReplacement
+from teller.core.accounts.rules import NewPin
+from teller.core.vouchers.blank import MediumReturned, VoucherUse
+from teller.transactions.counter_pages import checks
 from teller.core.accounts.passbooks import stripe_book_no
 from teller.core.ledger.records import PostingRefused
 from teller.devices.errors import DeviceError
@@ -68,8 +71,7 @@ def medium_rules(state: FlowState, services: Services) -> list[Problem]:
         return problems
     if services.core.account_by_medium(number) is not None:
         return [Problem(NEW_CARD_FIELD, "该卡号已被使用", "The card number is already in use")]
-    if info is not None and services.core.counter.pin_required(info.number) \
-            and state["new_pin"] is None:
+    if info is not None and info.needs_pin and state["new_pin"] is None:
         return [Problem("new_pin", "请客户在密码键盘设置新卡密码", "The customer sets the new PIN")]
     return box_problems(state, services, "card", NEW_CARD_FIELD)
 
@@ -80,21 +82,20 @@ def replace(state: FlowState, ctx: StepContext) -> CommitResult:
         raise PostingRefused("no_account", "账户不存在", "No such account")
     ctx.bind("account", info.number)
     kind = state["medium"]
-    request = MediaReplacement(
-        info.number, kind, new_medium_number(state, ctx.services, kind) or "", state["reason"],
-        new_pin=state["new_pin"], pin=state["pin"])
-    result = []
-
-    def service(entry):
-        # The new medium leaves the box in this step's entry (9001), one transaction.
-        result.append(ctx.core.media.replace(request, teller=ctx.services.teller, entry=entry))
-        return result[-1].posted
-    posted = ctx.post_with(service, memo=f"换发{'存折' if kind == 'passbook' else '银行卡'}")
-    done = result[-1]
-    values = [("old_number", done.old_number), ("new_number", done.new_number)]
+    new = new_medium_number(state, ctx.services, kind) or ""
+    # The new medium leaves the box in this step's entry (9001), the old one comes back.
+    attach: tuple = (MediaReplacement(info.number, kind, new, state["reason"]),
+                     MediumReturned(VOUCHER_KINDS[kind], account=info.number),
+                     VoucherUse(VOUCHER_KINDS[kind], new if kind == "passbook" else None,
+                                info.number))
+    attach += checks(state, ((info.number, "pin"),))
+    if state["new_pin"] is not None:
+        attach += (NewPin(info.number, state["new_pin"], state["new_pin"]),)
+    posted = ctx.post((), memo=f"换发{'存折' if kind == 'passbook' else '银行卡'}", attach=attach)
+    values = [("old_number", posted.fact("old_number")), ("new_number", posted.fact("new_number"))]
     if kind == "passbook":
-        values.append(("book_number", done.book_number))
-    return CommitResult((posted,) if posted else (), values=tuple(values))
+        values.append(("book_number", ctx.core.passbooks.active_book(info.number).book_number))
+    return CommitResult((posted,), values=tuple(values))
 
 
 def write_stripe(state: FlowState, ctx: StepContext) -> CommitResult:

@@ -8,6 +8,9 @@ count as printed (see :mod:`teller.transactions.passbook_print`).
 """
 from __future__ import annotations
 
+from teller.core.accounts.media import MediaReplacement
+from teller.core.vouchers.blank import MediumReturned, VoucherUse
+
 from teller.domain.problems import Problem
 from teller.transactions.common import holder_summary, resolve
 from teller.transactions.context import Services, StepContext
@@ -59,15 +62,16 @@ def print_passbook(state: FlowState, ctx: StepContext) -> CommitResult:
     info = resolve(state, ctx.services, "account")
     assert info is not None
     ctx.bind("account", info.number)
-    results = []
 
-    def service(entry):
-        # A new book, if one is needed, leaves the box in this step's entry (9001).
-        results.append(print_up(ctx.services, info.number, entry=entry,
-                                new_voucher=new_medium_number(state, ctx.services, "passbook")))
-        return results[-1].posted
-    posted = ctx.post_with(service, memo="存折补登换折")
-    result = results[-1]
+    def replace(voucher: str):
+        # A new book, when one is needed, leaves the box in this step's entry (9001).
+        return ctx.post((), memo="存折补登换折",
+                        attach=(MediaReplacement(info.number, "passbook", voucher, "full"),
+                                MediumReturned("passbook", account=info.number),
+                                VoucherUse("passbook", voucher, info.number)))
+    result = print_up(ctx.services, info.number, replace=replace,
+                      new_voucher=new_medium_number(state, ctx.services, "passbook"))
+    posted = result.posted
     return CommitResult((posted,) if posted else (),
                         values=(("printed", result.printed), ("book_number", result.book_number),
                                 ("new_books", list(result.new_books))))

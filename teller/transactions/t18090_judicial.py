@@ -12,14 +12,16 @@ deduction B; the inquiry registration needs none.
 """
 from __future__ import annotations
 
-from teller.core.controls.controls import JUDICIAL_STEP, KIND_TEXT
+from teller.core.controls.common import KIND_TEXT
+from teller.core.controls.judicial import (
+    CaseDetails, Freeze, JudicialDeduction, JudicialInquiry, Renewal, Unfreeze,
+)
 from teller.core.ledger.records import Leg
 from teller.domain.problems import Problem
 from teller.transactions.common import holder_summary, require, resolve, transfer_page_rules
 from teller.transactions.context import Services, StepContext
 from teller.transactions.controls_common import (
     INCIDENT, authority_fields, authority_of, authority_rules, incident_rules, money_text, need,
-    step_identity,
 )
 from teller.transactions.fields import AccountField, AmountField, ChoiceField, DateField
 from teller.transactions.flow import AuthNeed, Commit, CommitResult, Flow, FlowState, Page
@@ -109,59 +111,59 @@ def _needs_authority(state: FlowState) -> bool:
 
 def submit(state: FlowState, ctx: StepContext) -> CommitResult:
     account = require(state, ctx, "account")
-    svc, who = ctx.core.judicial, step_identity(ctx)
     action = state["action"]
+    if action in ("deduct", "quick_deduct"):
+        return _deduct(state, ctx, account)
     if action in ("freeze", "quick_freeze"):
-        case = svc.freeze(account=account.number, kind=state["kind"],
-                          amount=state["amount"].fen if state["amount"] else 0,
-                          expires_on=state["expires_on"],
-                          authority=authority_of(state) if action == "freeze" else None, **who)
-        return CommitResult(values=(("incident_number", case.incident_number),
-                                    ("freeze_status", case.status)))
-    if action == "inquiry":
-        who.pop("authorization")
-        case = svc.inquiry(account=account.number, authority=authority_of(state), **who)
-        return CommitResult(values=(("incident_number", case.incident_number),))
-    if action == "renew":
+        step = Freeze(account.number, state["kind"], state["expires_on"],
+                      state["amount"].fen if state["amount"] else 0,
+                      authority_of(state) if action == "freeze" else None)
+    elif action == "inquiry":
+        step = JudicialInquiry(account.number, authority_of(state))
+    elif action == "renew":
         amount = state["r_amount"]
-        svc.renew(incident=state["incident"], expires_on=state["r_expires_on"],
-                  amount=amount.fen if amount is not None else None, **who)
+        step = Renewal(state["incident"], state["r_expires_on"],
+                       amount.fen if amount is not None else None)
     elif action == "unfreeze":
         amount = state["u_amount"]
-        svc.unfreeze(incident=state["incident"], authority=authority_of(state),
-                     amount=amount.fen if amount is not None else None, **who)
-    elif action == "maintain":
-        svc.complete(incident=state["incident"], authority=authority_of(state),
-                     maintenance=True, **who)
-    elif action in ("deduct", "quick_deduct"):
-        return _deduct(state, ctx, account)
-    return CommitResult(values=(("incident_number", state["incident"]),))
+        step = Unfreeze(state["incident"], authority_of(state),
+                        amount.fen if amount is not None else None)
+    else:  # maintain: correct the authority's details (登记簿维护)
+        step = CaseDetails(state["incident"], authority_of(state), maintenance=True)
+    # A freeze is unfrozen, never reversed: only a deduction from this step is.
+    posted = ctx.post((), memo=f"协助执法 {dict((a, z) for a, z, _ in ACTIONS)[action]}",
+                      attach=(step,), reversible=False)
+    incident = posted.fact("incident_number")
+    values = [("incident_number", incident)]
+    if action in ("freeze", "quick_freeze"):
+        values.append(("freeze_status", ctx.core.judicial.case(incident).status))
+    return CommitResult((posted,), values=tuple(values))
 
 
 def _deduct(state: FlowState, ctx: StepContext, account) -> CommitResult:
+    # With no incident: a direct deduction (直接扣划 / 快速扣划) whose case the
+    # same entry opens.
     incident = state["incident"] if state["action"] == "deduct" else None
-    if not incident:  # 直接扣划 / 快速扣划: the case first, under the same key
-        incident = ctx.core.judicial.open_deduction(
-            account=account.number,
-            authority=authority_of(state) if state["action"] == "deduct" else None,
-            **step_identity(ctx)).incident_number
+    authority = authority_of(state) if state["action"] == "deduct" and not incident else None
     to = require(state, ctx, "to_account").number
     amount = state["d_amount"].fen
     memo = "协助扣划"
     posted = ctx.post((Leg(account.number, "D", amount, memo), Leg(to, "C", amount, memo)),
-                      memo=memo, purpose="judicial_deduction", step=JUDICIAL_STEP + incident)
+                      memo=memo, attach=(JudicialDeduction(account.number, incident or "",
+                                                           authority),))
     voucher = make_voucher(ctx, posted, title=JudicialAssistance.title,
                            title_en=JudicialAssistance.title_en, account=account.number,
                            account_name=account.customer_name, amount_fen=amount,
                            mode="transfer", counter_account=to, memo=memo)
-    return CommitResult((posted,), (voucher,), (("incident_number", incident),))
+    return CommitResult((posted,), (voucher,),
+                        (("incident_number", posted.fact("incident_number") or incident),))
 
 
 def complete_details(state: FlowState, ctx: StepContext) -> CommitResult:
-    svc = ctx.core.judicial
-    svc.complete(incident=state["incident_number"], authority=authority_of(state, "q_"),
-                 **step_identity(ctx))
-    return CommitResult(values=(("details_complete", True),))
+    posted = ctx.post((), memo="补录执法信息",
+                      attach=(CaseDetails(state["incident_number"],
+                                          authority_of(state, "q_")),))
+    return CommitResult((posted,), values=(("details_complete", True),))
 
 
 class JudicialAssistance(Flow):

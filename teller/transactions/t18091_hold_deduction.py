@@ -1,14 +1,13 @@
 """18091 银行扣款 — bank deduction from a held (圈存) current account: debit the
 account, credit the branch's clearing account (贷 3010), in full (the whole held
 amount) or in part (CBUS §4.10). The hold is named by its incident number; the bank's application number
-(扣款申请书编号) is kept on the hold register's deduction line; the
-posting engine uses it up in the same transaction (purpose ``hold_deduction``,
-step ``hded:<incident>``), and a reversal (08210) gives it back.
-Authorization: ``account_controls.AUTH_LEVELS['hold_deduct']`` (A).
+(扣款申请书编号) is kept on the hold register's deduction line; the core's
+rule uses the hold up in the same entry (``HoldDeduction``), and a reversal
+(08210) gives it back. Authorization: ``controls.common.AUTH_LEVELS['hold_deduct']`` (A).
 """
 from __future__ import annotations
 
-from teller.core.controls.controls import HOLD_APPLICATION_EFFECT, HOLD_STEP
+from teller.core.controls.controls import HoldDeduction as DrawOnHold
 from teller.core.ledger.records import Leg, PostingRefused
 from teller.domain.problems import Problem
 from teller.transactions.common import customer_account_rules, holder_summary, require, resolve
@@ -57,10 +56,8 @@ def post_deduction(state: FlowState, ctx: StepContext) -> CommitResult:
     clearing = ctx.core.controls.clearing_account(ctx.services.branch)
     memo = state.get("memo") or "银行扣款"
     posted = ctx.post((Leg(account.number, "D", amount, memo), Leg(clearing, "C", amount, memo)),
-                      memo=memo, purpose="hold_deduction", step=HOLD_STEP + hold.incident_number,
-                      **({"effect": HOLD_APPLICATION_EFFECT,
-                          "effect_args": {"application_no": state["application_no"]}}
-                         if state.get("application_no") else {}))
+                      memo=memo, attach=(DrawOnHold(hold.incident_number,
+                                                        state.get("application_no") or ""),))
     voucher = make_voucher(ctx, posted, title=HoldDeduction.title, title_en=HoldDeduction.title_en,
                            account=account.number, account_name=account.customer_name,
                            amount_fen=amount, mode="transfer", counter_account=clearing, memo=memo)

@@ -9,12 +9,15 @@ page. Authorization: add, maintain and release need the level in
 """
 from __future__ import annotations
 
-from teller.core.controls.controls import KIND_TEXT, maintenance_changes
+from teller.core.controls.common import KIND_TEXT
+from teller.core.controls.controls import (
+    ControlAdd, ControlMaintain, ControlRelease, maintenance_changes,
+)
 from teller.domain.problems import Problem
 from teller.transactions.common import customer_account_rules, holder_summary, require, resolve
 from teller.transactions.context import Services, StepContext
 from teller.transactions.controls_common import (
-    INCIDENT, incident_rules, money_text, step_identity, submit_step, supervised_action,
+    INCIDENT, incident_rules, money_text, submit_step, supervised_action,
 )
 from teller.transactions.fields import AccountField, AmountField, ChoiceField, DateField, TextField
 from teller.transactions.flow import AuthNeed, CommitResult, Flow, FlowState, Page
@@ -116,26 +119,28 @@ def maintain_summary(state: FlowState, services: Services) -> tuple:
 
 def submit(state: FlowState, ctx: StepContext) -> CommitResult:
     account = require(state, ctx, "account")
-    controls = ctx.core.controls
     action = state["action"]
     if action == "add":
-        v = controls.add(account=account.number, kind=state["kind"],
-                         amount=state["amount"].fen if state["amount"] else 0,
-                         expires_on=state["expires_on"], document_no=state.get("document_no", ""),
-                         applicant=state.get("applicant", ""), reason=state.get("reason", ""),
-                         **step_identity(ctx))
-        return CommitResult(values=(("incident_number", v.incident_number),))
-    if action == "maintain":
+        step = ControlAdd(account.number, state["kind"],
+                          state["amount"].fen if state["amount"] else 0, state["expires_on"],
+                          state.get("document_no", ""), state.get("applicant", ""),
+                          state.get("reason", ""))
+        memo = f"新增控制 {KIND_TEXT[state['kind']]}"
+    elif action == "maintain":
         amount = state["m_amount"]
-        changes = controls.maintain(incident=state["incident"], expires_on=state["m_expires_on"],
-                                    document_no=state["m_document_no"],
-                                    applicant=state["m_applicant"],
-                                    amount=amount.fen if amount is not None else None,
-                                    **step_identity(ctx))
-        return CommitResult(values=(("incident_number", state["incident"]),
-                                    ("changed", [c.field for c in changes])))
-    controls.release(incident=state["incident"], **step_identity(ctx))
-    return CommitResult(values=(("incident_number", state["incident"]),))
+        _, changes = _changes(state, ctx.services)
+        step = ControlMaintain(state["incident"], state["m_expires_on"], state["m_document_no"],
+                               state["m_applicant"], amount.fen if amount is not None else None)
+        memo = "控制维护"
+    else:
+        changes = ()
+        step = ControlRelease(state["incident"])
+        memo = "解除控制"
+    posted = ctx.post((), memo=memo, attach=(step,))
+    values = [("incident_number", posted.fact("incident_number"))]
+    if action == "maintain":
+        values.append(("changed", [c.field for c in changes]))
+    return CommitResult((posted,), values=tuple(values))
 
 
 class AccountControl(Flow):

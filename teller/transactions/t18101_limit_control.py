@@ -9,12 +9,14 @@ or warn. The posting engine applies the rules to every later posting
 """
 from __future__ import annotations
 
-from teller.core.controls.limits import LIMIT_FIELDS, rule_problems
+from teller.core.controls.limits import (
+    LIMIT_FIELDS, LimitAdd, LimitChange, LimitSettings, rule_problems,
+)
 from teller.domain.problems import Problem
 from teller.transactions.common import customer_account_rules, holder_summary, require, resolve
 from teller.transactions.context import Services, StepContext
 from teller.transactions.controls_common import (
-    INCIDENT, incident_rules, money_text, step_identity, submit_step, supervised_action,
+    INCIDENT, incident_rules, money_text, submit_step, supervised_action,
 )
 from teller.transactions.fields import AccountField, AmountField, ChoiceField, DateField, TextField
 from teller.transactions.flow import AuthNeed, CommitResult, Flow, FlowState, Page
@@ -98,20 +100,23 @@ def incident_page_rules(state: FlowState, services: Services) -> list[Problem]:
 
 def submit(state: FlowState, ctx: StepContext) -> CommitResult:
     account = require(state, ctx, "account")
-    svc = ctx.core.limits
-    if state["action"] == "add":
+    action = state["action"]
+    if action == "add":
         values, _ = _values(state, "")
-        view = svc.add(account=account.number, values=values, starts_on=state["starts_on"],
-                       expires_on=state["expires_on"], **step_identity(ctx))
-        return CommitResult(values=(("incident_number", view.rule.incident_number),))
-    if state["action"] == "maintain":
+        step = LimitAdd(account.number, LimitSettings(**values), state["starts_on"],
+                        state["expires_on"])
+    elif action == "maintain":
         values, _ = _values(state, "m_")
-        before, after = svc.change(incident=state["incident"], values=values,
-                                   expires_on=state["m_expires_on"], **step_identity(ctx))
+        step = LimitChange(state["incident"], LimitSettings(**values), state["m_expires_on"])
     else:
-        before, after = svc.change(incident=state["incident"], release=True, **step_identity(ctx))
-    return CommitResult(values=(("incident_number", state["incident"]),
-                                ("changed", sorted(after))))
+        step = LimitChange(state["incident"], release=True)
+    posted = ctx.post((), memo={"add": "新增交易控制", "maintain": "交易控制维护"}.get(
+        action, "解除交易控制"), attach=(step,))
+    values_out = [("incident_number", posted.fact("incident_number"))]
+    if action != "add":
+        _, after = ctx.core.limits.changes_of(posted.entry_id)
+        values_out.append(("changed", sorted(after)))
+    return CommitResult((posted,), values=tuple(values_out))
 
 
 def _unless(*actions: str):

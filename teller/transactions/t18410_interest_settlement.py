@@ -10,6 +10,7 @@ back (the reset is not a posting).
 from __future__ import annotations
 
 from teller.core.accounts.interest import CURRENT_KINDS, settlement_legs
+from teller.core.accounts.interest import InterestSettlement as Settlement
 from teller.core.ledger.records import PostingRefused
 from teller.domain.problems import Problem
 from teller.transactions.common import STATUS_TEXT, require, resolve
@@ -54,7 +55,7 @@ def post_settlement(state: FlowState, ctx: StepContext) -> CommitResult:
         raise PostingRefused("no_interest", "无法结息", "Cannot settle")
     posted = ctx.post(settlement_legs(expense, info.number, q.interest),
                       memo=f"单户结息 积数{q.accrual} 利率{q.rate}",
-                      via=lambda req: ctx.core.interest.settle(req, info.number))
+                      attach=(Settlement(info.number),))
     voucher = make_voucher(ctx, posted, title=InterestSettlement.title,
                            title_en=InterestSettlement.title_en, account=info.number,
                            account_name=info.customer_name, amount_fen=q.interest,

@@ -7,13 +7,15 @@ The changed items are shown before → after for confirmation (CBUS §4.16.2:
 """
 from __future__ import annotations
 
+from teller.core.accounts.lifecycle import AccountMaintenance as Maintenance
 from teller.core.accounts.opening import SCOPES, WITHDRAWAL_METHODS
 from teller.domain.problems import Problem
 from teller.transactions.common import customer_account_rules, holder_summary, require, resolve
 from teller.transactions.context import Services, StepContext
 from teller.transactions.fields import AccountField, ChoiceField, PinField
 from teller.transactions.flow import Commit, CommitResult, Flow, FlowState, Page
-from teller.transactions.personal_pages import METHOD_TEXT, SCOPE_TEXT, password_rules
+from teller.transactions.counter_pages import checks, pin_rules
+from teller.transactions.personal_pages import METHOD_TEXT, SCOPE_TEXT
 from teller.transactions.voucher import make_voucher
 
 KEEP = ("", "（不修改）", "(unchanged)")
@@ -24,7 +26,7 @@ ITEMS = (("withdrawal_method", "支取方式", "Withdrawal method", METHOD_TEXT)
 def account_rules(state: FlowState, services: Services) -> list[Problem]:
     """CBUS §4.16.2: an account with a password is verified before maintenance."""
     return customer_account_rules("account")(state, services) \
-        or password_rules("account", "pin")(state, services)
+        or pin_rules("account", "pin")(state, services)
 
 
 def changes(state: FlowState, services: Services) -> dict[str, str]:
@@ -53,8 +55,9 @@ def maintain(state: FlowState, ctx: StepContext) -> CommitResult:
     account = require(state, ctx, "account")
     wanted = changes(state, ctx.services)
     before = ctx.core.personal.account_detail(account.number)
-    posted = ctx.post((), memo="账户信息维护", effect="account.maintain",
-                      effect_args={"account": account.number, "changes": wanted})
+    posted = ctx.post((), memo="账户信息维护",
+                      attach=(Maintenance(account.number, **wanted),)
+                      + checks(state, ((account.number, "pin"),)))
     memo = "；".join(f"{zh}:{text.get(getattr(before, n), '')}→{text[wanted[n]]}"
                     for n, zh, _, text in ITEMS if n in wanted)
     voucher = make_voucher(ctx, posted, title=AccountMaintenance.title,

@@ -3,13 +3,12 @@
 50,000.00 or more, found by its original journal number (原交易流水号).
 
 10020/10030 capture it on their own page before posting (the core refuses large
-cash without it); this flow serves corrections and cash entries of other flows.
-Not a posting.
+cash without it); this flow serves corrections and cash entries of other flows. A step of its own (no money moves).
 """
 from __future__ import annotations
 
-from teller.core.accounts.counter_rules import (
-    FUNDS_CATEGORIES, LARGE_CASH_FEN, FundsDeclaration, funds_problem,
+from teller.core.cash.large_cash import (
+    FUNDS_CATEGORIES, LARGE_CASH_FEN, FundsCapture as Capture, FundsDeclaration, funds_problem,
 )
 from teller.domain.money import Money
 from teller.domain.problems import Problem
@@ -40,7 +39,7 @@ def entry_summary(state: FlowState, services: Services) -> tuple[tuple[str, str,
              ("账号", "Account", detail.line.account),
              ("户名", "Holder", detail.account_name),
              ("金额", "Amount", Money(detail.line.amount).format())]
-    record = services.core.counter.record_for(state[F])
+    record = services.core.large_cash.record_for(state[F])
     if record is not None:
         label = dict((c[0], c[1]) for c in FUNDS_CATEGORIES).get(record.category, record.category)
         lines.append(("已登记", "Recorded", f"{label} {record.detail}".strip()))
@@ -53,10 +52,11 @@ def funds_rules(state: FlowState, services: Services) -> list[Problem]:
 
 
 def capture(state: FlowState, ctx: StepContext) -> CommitResult:
-    info = ctx.core.counter.capture(state[F], FundsDeclaration(state["category"],
-                                                               state.get("detail", "")),
-                                    teller=ctx.services.teller, at=ctx.services.clock())
-    return CommitResult(values=(("direction", info.direction), ("account_number", info.account)))
+    funds = FundsDeclaration(state["category"], state.get("detail", ""))
+    posted = ctx.post((), memo=f"数据采集 {state[F].strip()}", attach=(Capture(state[F], funds),))
+    info = ctx.core.large_cash.record_for(state[F])
+    return CommitResult((posted,), values=(("direction", info.direction if info else ""),
+                                           ("account_number", info.account if info else "")))
 
 
 class FundsCapture(Flow):

@@ -6,7 +6,8 @@ from typing import Callable
 from teller.core.time_deposits.deposits import TERMS, TimeDepositInfo, WithdrawalQuote
 from teller.domain.money import Money
 from teller.domain.problems import Problem
-from teller.transactions.common import LARGE_CASH_FEN, cash_note_problems, is_cash
+from teller.core.cash.large_cash import LARGE_CASH_FEN
+from teller.transactions.common import cash_note_problems, is_cash
 from teller.transactions.context import Services
 from teller.transactions.fields import DenominationCountField, TextField
 from teller.transactions.flow import FlowState

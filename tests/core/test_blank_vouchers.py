@@ -8,11 +8,11 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import float_account
-from teller.core.vouchers.blank import BlankVoucherService
+from teller.core.vouchers.blank import BlankVoucherService, VoucherUse, count_account
 from teller.core.vouchers.stock import tie_out_problems
 from teller.core.ledger.db import reader
 from teller.core.ledger.integrity import check_books
-from teller.core.ledger.engine import PostingEngine
+from teller.core.rulebook import ledger
 from teller.core.ledger.records import EntryRequest, Leg, PostingRefused
 
 pytestmark = pytest.mark.postgres
@@ -26,12 +26,11 @@ def req(teller: str, legs: tuple = ()) -> EntryRequest:
 
 @pytest.fixture
 def vouchers(core):
-    return BlankVoucherService(core.engine, PostingEngine(core.engine))
+    return BlankVoucherService(core.engine, ledger(core.engine).post)
 
 
 def count_of(core, kind: str, teller: str | None) -> int:
     with reader(core.engine) as conn:
-        from teller.core.vouchers.blank import count_account
         number = count_account(conn, "0101", kind, teller)
     return core.balance(number)
 
@@ -136,8 +135,11 @@ def test_refusals_change_nothing(core, vouchers):
 
 def test_returned_used_medium_is_voided_without_a_count(core, vouchers):
     vouchers.use(req("T001"), kind="passbook")
-    assert vouchers.void(req("T001"), kind="passbook", number="10000001",
-                         reason="returned_medium") is None
+    # WHEN the used passbook comes back THEN its step is a journal line with no
+    # 9001 leg: the count left the box when it was used
+    voided = vouchers.void(req("T001"), kind="passbook", number="10000001",
+                           reason="returned_medium")
+    assert voided.journal_number and voided.legs == ()
     assert vouchers.voucher("passbook", "10000001").status == "void"
     assert count_of(core, "passbook", "T001") == 9
     with reader(core.engine) as conn:
@@ -146,7 +148,7 @@ def test_returned_used_medium_is_voided_without_a_count(core, vouchers):
 
 def test_a_count_out_of_step_with_the_stock_is_reported(core, vouchers):
     # GIVEN a 9001 adjustment posted without a voucher (e.g. keyed by hand)
-    engine = PostingEngine(core.engine)
+    engine = ledger(core.engine)
     with reader(core.engine) as conn:
         box = conn.execute(sa.select(sa.text("number")).select_from(sa.text("accounts")).where(
             sa.text("kind = 'voucher_box' AND owner_user = 'T001' "
@@ -158,32 +160,29 @@ def test_a_count_out_of_step_with_the_stock_is_reported(core, vouchers):
     assert len(problems) == 1 and "T001" in problems[0][0]
 
 
-def test_use_in_rides_in_the_callers_own_transaction(core, vouchers):
-    # GIVEN an opening flow that posts inside its own transaction (issue 5/6 style)
-    from teller.core.vouchers.blank import use_in
-    from teller.core.ledger.db import run_in_transaction
-    engine = PostingEngine(core.engine)
+def test_a_voucher_use_rides_in_the_entry_of_its_step(core, vouchers):
+    # GIVEN an opening-like step whose entry also hands out T001's smallest card
+    engine = ledger(core.engine)
     box = float_account(core.engine)  # not cash: counts are test_cashbox's
     customer = core.demo.accounts[1][0]
 
-    def opening(conn, fail: bool):
-        r = req("T001", (Leg(box, "D", 5000), Leg(customer, "C", 5000)))
-        leg = use_in(conn, branch="0101", teller="T001", kind="debit_card", number=None,
-                     entry_key=r.key, account=customer)
-        posted = engine.post_in(conn, EntryRequest(**{**r.__dict__, "legs": r.legs + (leg,)}))
-        if fail:
-            raise PostingRefused("later_step", "后续步骤失败", "A later step failed")
-        return posted
+    def opening(amount: int) -> EntryRequest:
+        return EntryRequest(**{**req("T001", (Leg(customer, "D", amount),
+                                              Leg(box, "C", amount))).__dict__,
+                               "attachments": (VoucherUse("debit_card", None, customer),)})
 
-    # WHEN a later step of the caller fails, THEN the voucher use rolls back with it
-    with pytest.raises(PostingRefused):
-        run_in_transaction(core.engine, lambda c: opening(c, True))
+    # WHEN a later rule of the same entry refuses it (more than the balance)
+    with pytest.raises(PostingRefused) as exc:
+        engine.post(opening(core.balance(customer) + 1))
+    # THEN the voucher use rolled back with it
+    assert exc.value.code == "insufficient"
     assert vouchers.voucher("debit_card", "20000001").status == "box"
     assert count_of(core, "debit_card", "T001") == 10
-    # WHEN it succeeds, THEN the card is used by that very entry
-    posted = run_in_transaction(core.engine, lambda c: opening(c, False))
+    # WHEN it passes, THEN the card is used by that very entry, its 9001 leg added
+    posted = engine.post(opening(5000))
     info = vouchers.voucher("debit_card", "20000001")
     assert (info.status, info.account) == ("used", customer)
     assert posted.balance_of(customer) is not None and len(posted.legs) == 3
+    assert posted.fact("debit_card_number") == "20000001"
     assert count_of(core, "debit_card", "T001") == 9
     assert check_books(core.engine).ok

@@ -12,10 +12,13 @@ from hypothesis import HealthCheck, event, given, settings, strategies as st
 from teller.core.cash.models import CashHolding, CashMovement
 from teller.core.ledger import models as m
 from teller.core.ledger.db import reader
-from teller.core.ledger.records import AuthGrant, CashCount, EntryRequest, Leg, PostingRefused
+from teller.core.cash.counts import (
+    CashBalancing, CashCount, CashTransferConfirm, CashTransferOut,
+)
+from teller.core.ledger.records import AuthGrant, EntryRequest, Leg, PostingRefused
 from teller.core.services import CoreServices
 from teller.core.cash.teller_day import day_end_blockers
-from teller.core.time_deposits.deposits import OpeningSpec
+from teller.core.time_deposits.deposits import TimeDepositOpening
 from teller.domain import cash as dc
 
 pytestmark = pytest.mark.postgres
@@ -30,10 +33,10 @@ def cs(core):
     return services
 
 
-def req(teller, legs, cash=(), action="", txn_code="99999", step="post", **kw):
+def req(teller, legs, cash=(), action=None, txn_code="99999", step="post", **kw):
     return EntryRequest(key=f"t-{uuid.uuid4().hex}", branch="0101", teller=teller,
                         terminal="T01", txn_code=txn_code, step=step, legs=tuple(legs),
-                        cash=tuple(cash), cash_action=action, **kw)
+                        attachments=tuple(cash) + ((action,) if action else ()), **kw)
 
 
 def snapshot(core):
@@ -102,9 +105,9 @@ def test_balancing_difference_needs_authorization_and_lands_in_the_register(core
     legs = [Leg(box, "D", 2000), Leg(over, "C", 2000)]
     count = (CashCount(box, received=dc.pairs(counted)),)
     with pytest.raises(PostingRefused) as exc:
-        cs.post(req("T001", legs, count, "balance"))
+        cs.post(req("T001", legs, count, CashBalancing()))
     assert exc.value.code == "needs_authorization"
-    cs.post(req("T001", legs, count, "balance", authorization=AuthGrant("S002", "A"),
+    cs.post(req("T001", legs, count, CashBalancing(), authorization=AuthGrant("S002", "A"),
                 required_level="A"))
     (item,) = cs.cash.over_short("0101")
     assert (item.kind, item.amount) == ("over", 2000)
@@ -127,7 +130,7 @@ movement = st.one_of(
     st.tuples(st.just("transfer"), st.sampled_from(("T001", "T002")),
               st.dictionaries(st.sampled_from(DENOMS), st.integers(0, 300), max_size=3),
               st.just({})),
-    # 10110 in cash through the time-deposit service (its own transaction, post_in)
+    # 10110 in cash: the opening's own rule writes its rows in the same entry
     st.tuples(st.just("time_open"), st.sampled_from(("T001", "T002")),
               st.dictionaries(st.sampled_from(DENOMS), st.integers(0, 40), max_size=3),
               st.dictionaries(st.sampled_from(DENOMS), st.integers(0, 2), max_size=2)),
@@ -140,7 +143,7 @@ movement = st.one_of(
 def test_random_cash_movements_keep_every_box_whole(core, cs, moves):
     """Property: whatever is accepted or refused, no box ever holds a negative
     count of any denomination and every box's counts equal its GL balance —
-    time-deposit openings in cash (another core service's own transaction)
+    time-deposit openings in cash (another area's rule in the same entry)
     included."""
     boxes = {t: core.account("cash_box", t) for t in ("T001", "T002")}
     cust = core.demo.accounts[1][0]
@@ -167,11 +170,11 @@ def test_random_cash_movements_keep_every_box_whole(core, cs, moves):
                 if amount <= 0:
                     continue
                 number = cs.time.reserve_account_number("0101")
-                cs.time.open(req(teller, [Leg(box, "D", amount), Leg(number, "C", amount)],
-                                 (CashCount(box, dc.pairs(notes), dc.pairs(change)),),
-                                 txn_code="10110", step="open"),
-                             OpeningSpec(number, 1, 12, amount, rate, False,
-                                         str(next(SLIPS)), None))
+                cs.post(req(teller, [Leg(box, "D", amount), Leg(number, "C", amount)],
+                            (CashCount(box, dc.pairs(notes), dc.pairs(change)),
+                             TimeDepositOpening(number, 1, 12, amount, rate, False,
+                                                str(next(SLIPS)), None)),
+                            txn_code="10110", step="open"))
                 event("time deposit opened in cash")
             else:  # teller to teller, then the other side confirms
                 amount = dc.total(notes)
@@ -179,11 +182,11 @@ def test_random_cash_movements_keep_every_box_whole(core, cs, moves):
                     continue
                 other = "T002" if teller == "T001" else "T001"
                 sent = cs.post(req(teller, [Leg(transit, "D", amount), Leg(box, "C", amount)],
-                                   (CashCount(box, paid=dc.pairs(notes)),), f"send:{other}"))
+                                   (CashCount(box, paid=dc.pairs(notes)),), CashTransferOut(other)))
                 (t,) = [t for t in cs.cash.transfers("0101") if t.out_entry_id == sent.entry_id]
                 cs.post(req(other, [Leg(boxes[other], "D", amount), Leg(transit, "C", amount)],
                             (CashCount(boxes[other], received=dc.pairs(notes)),),
-                            f"confirm:{t.id}"))
+                            CashTransferConfirm(t.id)))
         except PostingRefused as exc:
             event(f"refused: {exc.code}")
             assert snapshot(core) == before  # refused as a whole

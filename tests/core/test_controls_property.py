@@ -19,9 +19,10 @@ from teller.core.controls.models import AccountControl
 from teller.core.customers.models import Customer
 from teller.core.ledger.db import run_in_transaction
 from teller.core.ledger.integrity import check_books
-from teller.core.controls.judicial import Authority, Officer
+from teller.core.controls.controls import ControlAdd, ControlRelease
+from teller.core.controls.judicial import Authority, Freeze, Officer, Unfreeze
 from teller.core.ledger.accounts import open_account
-from teller.core.ledger.engine import PostingEngine
+from teller.core.rulebook import ledger
 from teller.core.ledger.records import AuthGrant, EntryRequest, Leg, PostingRefused
 from teller.core.services import CoreServices
 
@@ -83,7 +84,7 @@ def world(core):
     cid = None
     with core.engine.connect() as conn:
         cid = conn.execute(sa.select(Customer.id)).scalars().first()
-    return core, cs, PostingEngine(core.engine), float_account(core.engine), cid
+    return core, cs, ledger(core.engine), float_account(core.engine), cid
 
 
 def _fresh_account(core, engine, box, cid) -> str:
@@ -130,7 +131,12 @@ def check_sequence(world, steps) -> None:
     number = _fresh_account(core, engine, box, cid)
     model = Model(balance=500_000)
     until = cs.branch("0101").business_date + dt.timedelta(days=30)
-    who = {"branch": "0101", "teller": "T001", "authorization": GRANT}
+    def step(code: str, what) -> str:
+        """Post one 18090/18100 step (an entry without legs) the way its flow does."""
+        return engine.post(EntryRequest(
+            key=f"p-{next(keys)}", branch="0101", teller="T001", terminal="T01",
+            txn_code=code, step="submit", reversible=False, attachments=(what,),
+            authorization=GRANT)).fact("incident_number")
 
     def attempt(fn) -> bool:
         try:
@@ -141,17 +147,15 @@ def check_sequence(world, steps) -> None:
 
     for op, arg in steps:
         if op == "exclusive":
-            ok = attempt(lambda: cs.controls.add(key=f"p-{next(keys)}", account=number,
-                                                 kind=arg, **who))
+            ok = attempt(lambda: step("18100", ControlAdd(number, arg)))
             assert ok == (model.exclusive is None)
             model.exclusive = arg if ok else model.exclusive
         elif op == "release_exclusive" and model.exclusive:
             (c,) = cs.controls.controls(number, kinds=(model.exclusive,))
-            cs.controls.release(key=f"p-{next(keys)}", incident=c.incident_number, **who)
+            step("18100", ControlRelease(c.incident_number))
             model.exclusive = None
         elif op == "hold":
-            ok = attempt(lambda: cs.controls.add(key=f"p-{next(keys)}", account=number,
-                                                 kind="hold", amount=arg, **who))
+            ok = attempt(lambda: step("18100", ControlAdd(number, "hold", arg)))
             assert ok == (arg <= model.available)
             if ok:
                 (c,) = [c for c in cs.controls.controls(number, kinds=("hold",))
@@ -159,15 +163,14 @@ def check_sequence(world, steps) -> None:
                 model.holds[c.incident_number] = arg
         elif op == "release_hold" and model.holds:
             incident = sorted(model.holds)[arg % len(model.holds)]
-            cs.controls.release(key=f"p-{next(keys)}", incident=incident, **who)
+            step("18100", ControlRelease(incident))
             del model.holds[incident]
         elif op == "freeze":
             kind, amount, court = arg
             f = model.active_freeze
             clash = f is not None and {f[1], kind} == {"freeze_full", "freeze_one_way"}
-            ok = attempt(lambda: cs.judicial.freeze(
-                key=f"p-{next(keys)}", account=number, kind=kind, amount=amount,
-                expires_on=until, authority=COURTS[court], **who))
+            ok = attempt(lambda: step("18090", Freeze(number, kind, until, amount,
+                                                      COURTS[court])))
             assert ok == (not clash)
             if ok:
                 case = cs.judicial.cases(number)[-1]
@@ -177,8 +180,7 @@ def check_sequence(world, steps) -> None:
         elif op == "unfreeze" and model.freezes:
             incident = model.freezes[0][0]
             authority = cs.judicial.case(incident).authority
-            cs.judicial.unfreeze(key=f"p-{next(keys)}", incident=incident, authority=authority,
-                                 **who)
+            step("18090", Unfreeze(incident, authority))
             model.freezes.pop(0)
         elif op == "loss":
             _set_loss(core, number, arg)

@@ -24,7 +24,7 @@ from teller.core.ledger.db import make_engine, reader, run_in_transaction
 from teller.core.demo import create_demo
 from teller.core.ledger.integrity import check_books
 from teller.core.ledger.accounts import internal_account
-from teller.core.ledger.engine import PostingEngine
+from teller.core.rulebook import ledger
 from teller.core.ledger.records import AuthGrant, EntryRequest, Leg, PostingRefused
 
 amounts = st.integers(min_value=1, max_value=3_000_000)
@@ -52,7 +52,7 @@ def make_machine(template, workdir):
             path = workdir / f"m{next(counter)}.sqlite"
             shutil.copy(template, path)
             self.engine = make_engine(f"sqlite:///{path}")
-            self.posting = PostingEngine(self.engine)
+            self.posting = ledger(self.engine)
             with reader(self.engine) as conn:
                 self.box = internal_account(conn, "0101", "engine_float")
                 rows = conn.execute(sa.select(m.Account.number, m.Account.balance)

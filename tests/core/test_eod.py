@@ -17,7 +17,7 @@ from teller.core.demo import create_demo
 from teller.core.ledger.integrity import check_books
 from teller.core.ledger.accounts import internal_account
 from teller.core.ledger.models import Account, AuditEvent, Branch
-from teller.core.ledger.engine import PostingEngine
+from teller.core.rulebook import ledger
 from teller.core.ledger.records import EntryRequest, Leg, PostingRefused
 from teller.domain.calendar import load_holidays
 from teller.domain.interest import Rate, interest_on_accrual
@@ -33,7 +33,7 @@ class Bank:
         schema.upgrade(url)
         self.engine = make_engine(url)
         self.demo = create_demo(self.engine, business_date=on, scrypt_n=2**10)
-        self.posting = PostingEngine(self.engine)
+        self.posting = ledger(self.engine)
         self.customers = [n for n, _, _ in self.demo.accounts]
         with reader(self.engine) as conn:
             self.expense = internal_account(conn, "0101", "interest_expense")
@@ -69,18 +69,18 @@ def test_accrual_and_settlement_on_3_20_match_the_hand_computation(bank):
     wang, liu, chen = bank.customers  # 12,500.00 / 86,000.50 / 300.00, current 0.10 %
     # GIVEN Wed 3/18: chen deposits 300.00 (600.00 kept three days is exactly half a fen)
     bank.deposit(chen, 30_000)
-    r = eod.run_day_end(bank.engine, "0101", calendar=CAL)
+    r = eod.run_day_end(bank.engine, "0101", post=ledger(bank.engine).post, calendar=CAL)
     # THEN 3/18 counts once and the branch opens on Thu 3/19
     assert (r.business_date, r.next_business_date) == (dt.date(2026, 3, 18), dt.date(2026, 3, 19))
     assert bank.row(wang).accrual == 1_250_000
     assert bank.row(chen).accrual == 60_000
     # GIVEN Thu 3/19: wang deposits 1,000.00
     bank.deposit(wang, 100_000)
-    eod.run_day_end(bank.engine, "0101", calendar=CAL)
+    eod.run_day_end(bank.engine, "0101", post=ledger(bank.engine).post, calendar=CAL)
     assert bank.row(wang).accrual == 1_250_000 + 1_350_000
     # WHEN Fri 3/20, the settlement day, closes
     expense_before = bank.row(bank.expense).balance
-    r = eod.run_day_end(bank.engine, "0101", calendar=CAL, chunk=2)
+    r = eod.run_day_end(bank.engine, "0101", post=ledger(bank.engine).post, calendar=CAL, chunk=2)
     # THEN by hand: wang 3,950,000 fen·days × 0.10 % / 360 = 10.97 → 11 fen;
     # liu 25,800,150 → 71.67 → 72; chen 180,000 → 0.5 → 1 (half up, not to even)
     assert bank.row(wang).balance == 1_350_000 + 11
@@ -107,7 +107,7 @@ def test_settlement_day_on_a_weekend_is_settled_by_the_day_before(core_url):
     # GIVEN Thu 2026-06-18; Fri 6/19 is 端午 and 6/20 (settlement day) a Saturday
     bank = Bank(core_url, dt.date(2026, 6, 18))
     wang = bank.customers[0]
-    r = eod.run_day_end(bank.engine, "0101", calendar=CAL)
+    r = eod.run_day_end(bank.engine, "0101", post=ledger(bank.engine).post, calendar=CAL)
     # THEN the next business date skips the holiday and the weekend,
     # interest covers 6/18–6/20 (3 days) and 6/21 starts the new period
     assert r.next_business_date == dt.date(2026, 6, 22)
@@ -120,7 +120,7 @@ def test_settlement_day_on_a_weekend_is_settled_by_the_day_before(core_url):
 
 def test_next_business_date_skips_holidays_of_the_calendar(bank):
     cal = load_holidays(["2026-03-19 test holiday"])
-    r = eod.run_day_end(bank.engine, "0101", calendar=cal)
+    r = eod.run_day_end(bank.engine, "0101", post=ledger(bank.engine).post, calendar=cal)
     assert r.next_business_date == dt.date(2026, 3, 20)
     # 3/18 and the closed 3/19 both count at 3/18's closing balance
     assert bank.row(bank.customers[0]).accrual == 1_250_000 * 2
@@ -137,7 +137,7 @@ def test_day_end_refused_while_a_blocker_stands(bank):
                                    legs=(Leg(box, "D", 1),)))
     # WHEN the day end runs
     with pytest.raises(eod.DayEndRefused) as exc:
-        eod.run_day_end(bank.engine, "0101", calendar=CAL)
+        eod.run_day_end(bank.engine, "0101", post=ledger(bank.engine).post, calendar=CAL)
     # THEN it is refused with the reason, and nothing changed
     assert "账实不符" in exc.value.problems[0].message
     assert bank.branch().business_date == dt.date(2026, 3, 18)
@@ -158,18 +158,18 @@ def test_blocker_and_time_hooks_plug_in(bank, monkeypatch):
 
     monkeypatch.setattr(eod, "DAY_END_BLOCKERS", [*eod.DAY_END_BLOCKERS, tellers_signed_on])
     with pytest.raises(eod.DayEndRefused) as exc:
-        eod.run_day_end(bank.engine, "0101", calendar=CAL)
+        eod.run_day_end(bank.engine, "0101", post=ledger(bank.engine).post, calendar=CAL)
     assert exc.value.problems == [Problem("day_end", "柜员 T001 未签退",
                                           "Teller T001 is still signed on")]
     monkeypatch.setattr(eod, "DAY_END_BLOCKERS", [])
     monkeypatch.setattr(eod, "TIME_DRIVEN_HOOKS", [apply_test_expiries])
-    r = eod.run_day_end(bank.engine, "0101", calendar=CAL)
+    r = eod.run_day_end(bank.engine, "0101", post=ledger(bank.engine).post, calendar=CAL)
     assert seen == [("0101", dt.date(2026, 3, 18))]
     assert r.hooks == {"apply_test_expiries": {"expired": 0}}
 
 
 def test_postings_are_refused_on_a_closed_date_and_allowed_on_the_next(bank):
-    eod.run_day_end(bank.engine, "0101", calendar=CAL)
+    eod.run_day_end(bank.engine, "0101", post=ledger(bank.engine).post, calendar=CAL)
     bank.deposit(bank.customers[0], 100)  # posts on 3/19
     with reader(bank.engine) as conn:
         dates = conn.execute(sa.text(
@@ -186,7 +186,7 @@ def test_accounts_without_customer_movement_for_five_years_turn_dormant(core_url
         conn.execute(sa.update(Branch).values(business_date=dt.date(2025, 6, 3)))
     bank.deposit(liu, 100)  # liu moved money within the five years
     # WHEN the day end of 2025-06-03 runs
-    r = eod.run_day_end(bank.engine, "0101", calendar=CAL)
+    r = eod.run_day_end(bank.engine, "0101", post=ledger(bank.engine).post, calendar=CAL)
     # THEN the two untouched customer accounts are dormant, liu and internal ones not
     assert r.dormant_marked == 2
     assert [bank.row(n).status for n in bank.customers] == ["dormant", "normal", "dormant"]

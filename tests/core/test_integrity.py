@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from tests.conftest import float_account
 from teller.core.ledger.db import run_in_transaction
 from teller.core.ledger.integrity import check_books
-from teller.core.ledger.engine import PostingEngine
+from teller.core.rulebook import ledger
 from teller.core.ledger.records import EntryRequest, Leg
 
 pytestmark = pytest.mark.postgres
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.postgres
 
 def deposit(core, key, amount=10_000):
     box, customer = float_account(core.engine), core.demo.accounts[0][0]
-    return PostingEngine(core.engine).post(EntryRequest(
+    return ledger(core.engine).post(EntryRequest(
         key=key, branch="0101", teller="T001", terminal="T01", txn_code="10020", step="post",
         legs=(Leg(box, "D", amount), Leg(customer, "C", amount))))
 

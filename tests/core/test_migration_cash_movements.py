@@ -11,8 +11,9 @@ import sqlalchemy as sa
 from teller.core import schema
 from teller.core.ledger.db import reader, run_in_transaction
 from teller.core.ledger.integrity import check_books
-from teller.core.ledger.records import CashCount, EntryRequest, Leg
-from teller.core.ledger.engine import PostingEngine
+from teller.core.cash.counts import CashCount
+from teller.core.ledger.records import EntryRequest, Leg
+from teller.core.rulebook import ledger
 
 pytestmark = pytest.mark.postgres
 
@@ -51,11 +52,11 @@ def test_movements_survive_downgrade_and_upgrade(core):
     # remembers the vault's last movement
     vault = core.account("vault")
     clearing = core.account("clearing")
-    PostingEngine(core.engine).post(EntryRequest(
+    ledger(core.engine).post(EntryRequest(
         key="mig-1", branch="0101", teller="S001", terminal="T01", txn_code="00000",
         step="fund", reversible=False,
         legs=(Leg(vault, "D", 25000), Leg(clearing, "C", 25000)),
-        cash=(CashCount(vault, received=((10000, 3),), paid=((5000, 1),)),)))
+        attachments=(CashCount(vault, received=((10000, 3),), paid=((5000, 1),)),)))
     head_rows = pieces_by_entry(core.engine, old_shape=False)
     assert len(head_rows) >= 2 and any(paid for _, paid in head_rows.values())
     last = last_ids(core.engine)[vault]

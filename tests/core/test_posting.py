@@ -9,12 +9,13 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import float_account
+from teller.core.controls.judicial import Authority, JudicialDeduction, Officer
 from teller.core.controls.models import AccountControl
 from teller.core.operators.models import Authorization
 from teller.core.ledger import models as m
 from teller.core.ledger.db import reader, run_in_transaction
 from teller.core.ledger.integrity import check_books
-from teller.core.ledger.engine import PostingEngine
+from teller.core.rulebook import ledger
 from teller.core.ledger.records import AuthGrant, EntryRequest, Leg, PostingRefused
 
 pytestmark = pytest.mark.postgres
@@ -36,7 +37,7 @@ def entry_count(core) -> int:
 def setup(core):
     box = float_account(core.engine)  # engine mechanics; cash counts: test_cashbox
     customer = core.demo.accounts[0][0]
-    return core, PostingEngine(core.engine), box, customer
+    return core, ledger(core.engine), box, customer
 
 
 def add_control(core, account, kind, amount=0, expires=None):
@@ -202,17 +203,14 @@ def test_loss_report_allows_deposits_and_judicial_deduction(setup):
     add_control(core, customer, "loss_report")
     engine.post(request([Leg(box, "D", 100), Leg(customer, "C", 100)]))
     clearing = core.account("clearing")
-    # A judicial deduction names its case in the step (18090, teller.core.controls.judicial).
-    from dataclasses import replace
-    from teller.core.controls.judicial import Authority, JudicialService, Officer
-    from teller.core.ledger.records import AuthGrant
-    case = JudicialService(core.engine).open_deduction(
-        key="ded-case", branch="0101", teller="T001", account=customer,
-        authority=Authority("court", "演示市人民法院", "N1", (Officer("李", "work_id", "F1"),)),
-        authorization=AuthGrant("S001", "B"))
-    engine.post(replace(request([Leg(customer, "D", 100), Leg(clearing, "C", 100)],
-                                purpose="judicial_deduction", txn_code="18090"),
-                        step="ded:" + case.incident_number))
+    # A court deduction (18090) names its case — here a direct deduction, whose
+    # case the same entry opens (teller.core.controls.judicial).
+    court = Authority("court", "演示市人民法院", "N1", (Officer("李", "work_id", "F1"),))
+    posted = engine.post(request([Leg(customer, "D", 100), Leg(clearing, "C", 100)],
+                                 txn_code="18090", attachments=(
+                                     JudicialDeduction(customer, authority=court),),
+                                 authorization=AuthGrant("S001", "B")))
+    assert posted.fact("incident_number") is not None
 
 
 def test_holds_and_partial_freezes_reduce_the_available_balance(setup):

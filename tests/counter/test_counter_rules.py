@@ -3,13 +3,16 @@ even when right), class II/III limits, 50,000.00+ cash needs the 18590 data —
 each through Session.run, and the core refusing the same when called directly."""
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 import sqlalchemy as sa
 
-from teller.core.accounts.counter_rules import CounterChecks, FundsDeclaration
+from teller.core.cash.large_cash import FundsDeclaration
 from teller.core.ledger.db import reader
 from teller.core.cash.models import LargeCashRecord
-from teller.core.ledger.records import CashCount, EntryRequest, Leg, PostingRefused
+from teller.core.cash.counts import CashCount
+from teller.core.ledger.records import EntryRequest, Leg, PostingRefused
 from teller.domain.identity import luhn_check_digit
 
 pytestmark = pytest.mark.postgres
@@ -64,10 +67,10 @@ def test_core_refuses_a_debit_without_pin_whoever_calls(counter):
     req = EntryRequest(key="direct-1", branch="0101", teller="T001", terminal="T01",
                        txn_code="10030", step="post",
                        legs=(Leg(number, "D", 10_000), Leg(box, "C", 10_000)),
-                       cash=(CashCount(box, paid=((10000, 1),)),))
-    # WHEN it posts through the checked posting without a PIN block
+                       attachments=(CashCount(box, paid=((10000, 1),)),))
+    # WHEN it posts without a PIN block
     with pytest.raises(PostingRefused) as info:
-        counter.terminal.core.post_checked(req, CounterChecks())
+        counter.terminal.core.post(req)
     # THEN the core refuses and the balance stands
     assert info.value.code == "pin_required"
     assert counter.core.balance(number) == 200_000
@@ -141,7 +144,8 @@ def test_large_cash_needs_source_of_funds_recorded_with_the_posting(counter):
     # THEN it posts and the register holds the line for that entry
     assert out.ok, out.problems
     with reader(counter.core.engine) as conn:
-        (rec,) = conn.execute(sa.select(LargeCashRecord)).all()
+        (rec,) = conn.execute(sa.select(LargeCashRecord).where(
+            LargeCashRecord.entry_id == out.entries[0].entry_id)).all()
     assert (rec.entry_id, rec.account_number, rec.direction, rec.cash_amount, rec.category,
             rec.detail) == (out.entries[0].entry_id, number, "deposit", 6_000_000, "business",
                             "门店营业款")
@@ -150,13 +154,13 @@ def test_large_cash_needs_source_of_funds_recorded_with_the_posting(counter):
     req = EntryRequest(key="direct-2", branch="0101", teller="T001", terminal="T01",
                        txn_code="10030", step="post",
                        legs=(Leg(number, "D", 5_000_000), Leg(box, "C", 5_000_000)),
-                       cash=(CashCount(box, paid=((10000, 500),)),))
+                       attachments=(CashCount(box, paid=((10000, 500),)),))
     with pytest.raises(PostingRefused) as info:
-        counter.terminal.core.post_checked(req, CounterChecks())
+        counter.terminal.core.post(req)
     assert info.value.code == "large_cash_needs_funds"
-    posted = counter.terminal.core.post_checked(
-        req, CounterChecks(funds=FundsDeclaration("consumption")))
-    assert counter.terminal.core.counter.record_for(posted.journal_number).direction == \
+    posted = counter.terminal.core.post(dataclasses.replace(
+        req, attachments=req.attachments + (FundsDeclaration("consumption"),)))
+    assert counter.terminal.core.large_cash.record_for(posted.journal_number).direction == \
         "withdrawal"
 
 
@@ -168,7 +172,7 @@ def test_large_cash_withdrawal_use_of_funds_other_needs_a_description(counter):
     assert not out.ok and out.problems[0].field == "funds_detail"
     out = counter.session.run("10030", {**values, "funds_detail": "装修"}, ("S002", PW))
     assert out.ok, out.problems
-    info = counter.terminal.core.counter.record_for(out.journal_numbers[0])
+    info = counter.terminal.core.large_cash.record_for(out.journal_numbers[0])
     assert (info.direction, info.category, info.detail) == ("withdrawal", "other", "装修")
 
 

@@ -7,7 +7,9 @@ import sqlalchemy as sa
 
 from teller.core.ledger.db import reader
 from teller.core.accounts.models import MediaChange, Passbook
-from teller.core.ledger.records import CashCount, EntryRequest, Leg
+from teller.core.cash.counts import CashCount
+from teller.core.cash.large_cash import FundsDeclaration
+from teller.core.ledger.records import EntryRequest, Leg
 from teller.domain.identity import luhn_check_digit
 
 pytestmark = pytest.mark.postgres
@@ -108,13 +110,15 @@ def test_withdrawal_with_the_passbook_prints_its_line_right_after(counter):
     assert counter.emu.commands.count(b"<line 008>") == 1
 
 def test_funds_capture_18590_records_and_corrects_a_large_cash_entry(counter):
-    # GIVEN a 70,000.00 cash deposit posted by a flow without the 18590 page
+    # GIVEN a 70,000.00 cash deposit posted by another flow (the core takes large
+    # cash only with its declaration: here one to be corrected)
     number = counter.open_account()
     box = counter.core.account("cash_box", "T001")
     posted = counter.terminal.core.post(EntryRequest(
         key="other-flow-1", branch="0101", teller="T001", terminal="T01", txn_code="11010",
         step="post", legs=(Leg(box, "D", 7_000_000), Leg(number, "C", 7_000_000)),
-        cash=(CashCount(box, received=((10000, 700),)),)))
+        attachments=(CashCount(box, received=((10000, 700),)),
+                     FundsDeclaration("other", "待核实"))))
     small = counter.session.run("10020", {"account": number, "amount": "100.00", "mode": "cash"})
     # WHEN 18590 is asked about a small entry or an unknown number
     out = counter.session.run("18590", {"journal_number": small.journal_numbers[0],
@@ -133,11 +137,12 @@ def test_funds_capture_18590_records_and_corrects_a_large_cash_entry(counter):
     assert counter.session.run("18590", {"journal_number": posted.journal_number,
                                          "category": "investment", "detail": "理财到期"}).ok
     # THEN one register line holds the corrected source
-    info = counter.terminal.core.counter.record_for(posted.journal_number)
+    info = counter.terminal.core.large_cash.record_for(posted.journal_number)
     assert (info.account, info.direction, info.cash_amount, info.category, info.detail) == \
         (number, "deposit", 7_000_000, "investment", "理财到期")
     with reader(counter.core.engine) as conn:
-        assert conn.execute(sa.text("SELECT count(*) FROM large_cash_records")).scalar_one() == 1
+        assert conn.execute(sa.text("SELECT count(*) FROM large_cash_records WHERE entry_id = "
+                                    f"{posted.entry_id}")).scalar_one() == 1
 
 
 def test_swiped_passbook_without_a_book_in_use_is_refused_before_posting(counter):

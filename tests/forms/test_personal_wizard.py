@@ -288,11 +288,11 @@ def test_opening_with_the_keyboard_and_the_pin_keyed_in_the_emulator_window(
                            .where(m.Account.medium_number == pan)).one()
     assert (row.balance, row.title, row.status) == (30000, "钱峰", "normal")
     assert len(window.wizard.outcome.journal_numbers) == 1
-    personal = pin_session.terminal.core.personal
+    pins = pin_session.terminal.core.customer_pins
     emus.pinpad.auto_pin = "975310"
     try:
-        assert personal.verify_pin(row.number, pad.read_pin(pan, timeout=10)) is None
+        assert pins.verify(row.number, pad.read_pin(pan, timeout=10)).accepted
         emus.pinpad.auto_pin = "000000"
-        assert personal.verify_pin(row.number, pad.read_pin(pan, timeout=10)) is not None
+        assert not pins.verify(row.number, pad.read_pin(pan, timeout=10)).accepted
     finally:
         emus.pinpad.auto_pin = None

@@ -36,7 +36,7 @@ from teller.core.demo import create_demo
 from teller.core.ledger.integrity import check_books
 from teller.core.ledger.accounts import internal_account, open_account
 from teller.core.operators.service import OperatorService
-from teller.core.ledger.engine import PostingEngine
+from teller.core.rulebook import ledger
 from teller.core.ledger.records import EntryRequest, Leg, PostedEntry, PostingRefused
 from tests.conftest import BUSINESS_DATE, FAST_SCRYPT
 
@@ -97,7 +97,7 @@ def _setup(url: str) -> tuple[list[str], str]:
         run_in_transaction(admin, work)
         with reader(admin) as conn:
             clearing = internal_account(conn, BRANCH, "clearing")
-        posting = PostingEngine(admin)
+        posting = ledger(admin)
         for i, number in enumerate(numbers):
             posting.post(EntryRequest(
                 key=f"fund-{i:03d}", branch=BRANCH, teller="ADM1", terminal="T01",
@@ -154,7 +154,7 @@ def test_bank_survives_kills_serialization_failures_and_retries(pg_url):
     db_log.setLevel(logging.INFO)
     db_log.addHandler(handler)
 
-    engine = PostingEngine(workers_engine)
+    engine = ledger(workers_engine)
     with admin.connect() as conn:
         total0 = conn.execute(sa.text("SELECT SUM(balance) FROM accounts WHERE number = ANY(:n)"),
                               {"n": numbers}).scalar_one()
@@ -283,7 +283,7 @@ def test_bank_survives_kills_serialization_failures_and_retries(pg_url):
 
     # Keys given up on while the core was unavailable: settle them by key.
     for key in sorted(in_doubt):
-        found = PostingEngine(admin).find(key)
+        found = ledger(admin).find(key)
         if found is not None:
             record(key, found)
 

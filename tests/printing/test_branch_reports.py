@@ -15,7 +15,7 @@ from teller.cli import main
 from teller.core.day.branch_reports import cash_position, over_short_register, voucher_stock
 from teller.core.ledger.db import reader, run_in_transaction
 from teller.core.ledger.models import Account
-from teller.core.ledger.engine import PostingEngine
+from teller.core.rulebook import ledger
 from teller.core.ledger.records import EntryRequest, Leg
 from teller.printing.branch_reports_pdf import (
     render_cash_position, render_over_short, render_voucher_stock,
@@ -78,7 +78,7 @@ def test_voucher_stock_ties_to_9001_and_says_when_not(core, tmp_path):
         acct = conn.execute(sa.select(Account.number).where(
             Account.kind == "voucher_box", Account.owner_user == "T001",
             Account.medium_kind == "passbook")).scalar_one()
-    PostingEngine(core.engine).post(EntryRequest(
+    ledger(core.engine).post(EntryRequest(
         key="report-test-9001", branch="0101", teller="T001", terminal="T01",
         txn_code="00000", step="post", legs=(Leg(acct, "D", 1),)))
     stock = voucher_stock(core.engine, "0101")

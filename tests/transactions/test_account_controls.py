@@ -7,6 +7,8 @@ import sqlalchemy as sa
 
 from teller.core.ledger import models as m
 from teller.core.ledger.integrity import check_books
+from teller.core.controls.controls import ControlAdd
+from teller.core.ledger.records import AuthGrant, EntryRequest, PostingRefused
 
 pytestmark = pytest.mark.postgres
 
@@ -70,18 +72,27 @@ def test_two_of_receive_only_pay_only_sealed_cannot_coexist(core, session, first
 
 
 def test_the_core_refuses_coexisting_controls_even_past_the_page(core, session):
-    from teller.core.ledger.records import AuthGrant, PostingRefused
-    svc = session.terminal.core.controls
-    svc.add(key="x1", branch="0101", teller="T001", account=acct(core), kind="pay_only",
-            authorization=AuthGrant("S002", "A"))
+    # GIVEN a pay-only control added straight through the core, past every page check
+    core_services = session.terminal.core
+
+    def add(key, kind, amount=0, grant=AuthGrant("S002", "A")):
+        return core_services.post(EntryRequest(
+            key=key, branch="0101", teller="T001", terminal="T01", txn_code="18100",
+            step="add", authorization=grant, reversible=False,
+            attachments=(ControlAdd(acct(core), kind, amount),)))
+
+    add("x1", "pay_only")
+    # WHEN a seal is added beside it THEN the core refuses: they cannot coexist
     with pytest.raises(PostingRefused) as exc:
-        svc.add(key="x2", branch="0101", teller="T001", account=acct(core), kind="sealed",
-                authorization=AuthGrant("S002", "A"))
+        add("x2", "sealed")
     assert exc.value.code == "exclusive_control"
-    with pytest.raises(PostingRefused) as exc:  # no supervisor, no control
-        svc.add(key="x3", branch="0101", teller="T001", account=acct(core), kind="hold",
-                amount=100)
+    # WHEN a hold comes without a supervisor THEN refused, and no control is added
+    with pytest.raises(PostingRefused) as exc:
+        add("x3", "hold", 100, grant=None)
     assert exc.value.code == "needs_authorization"
+    kinds = [c.kind for c in core_services.controls.controls(acct(core))]
+    assert kinds == ["pay_only"]
+    assert core_services.find("x2") is None and core_services.find("x3") is None
 
 
 def test_holds_stack_and_a_hold_above_available_is_refused(core, session):
@@ -128,7 +139,7 @@ def test_release_and_maintain_reuse_the_incident_and_show_before_after(core, ses
 
 def test_control_expiry_is_honoured_by_date_and_by_the_batch(core, session):
     import datetime as dt
-    from teller.core.controls.controls import apply_control_expiries
+    from teller.core.controls.expiries import apply_control_expiries
     bdate = session.services().business_date
     assert add_control(session, acct(core), "sealed", expires_on=str(bdate)).ok
     assert not withdraw(session, acct(core), "1.00").ok
@@ -177,13 +188,14 @@ def test_bank_deduction_from_a_hold_partial_then_full_then_reversed(core, sessio
 
 
 def test_hold_deduction_purpose_cannot_get_past_a_hold_without_its_incident(core, session):
-    from teller.core.ledger.engine import PostingEngine
+    from teller.core.controls.controls import HoldDeduction
+    from teller.core.rulebook import ledger
     from teller.core.ledger.records import EntryRequest, Leg, PostingRefused
     assert add_control(session, acct(core), "hold", "12,500.00").ok
     with pytest.raises(PostingRefused) as exc:
-        PostingEngine(core.engine).post(EntryRequest(
+        ledger(core.engine).post(EntryRequest(
             key="sneak-1", branch="0101", teller="T001", terminal="T01", txn_code="10030",
-            step="post", purpose="hold_deduction",
+            step="post", attachments=(HoldDeduction(""),),
             legs=(Leg(acct(core), "D", 100), Leg(core.account("clearing"), "C", 100))))
     assert exc.value.code == "no_hold"
     assert core.balance(acct(core)) == 1_250_000

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from loss_helpers import controls, holder_id, incidents, report
+from teller.core.rulebook import ledger
 from teller.core.time_deposits.models import TimeDeposit
 from teller.core.day import eod
 from teller.core.ledger import models as m
@@ -79,14 +80,14 @@ def test_days_and_a_year_pass_through_the_day_end(core, session):
     td = next(leg.account for leg in out.entries[0].legs if leg.direction == "C")
     # WHEN the day end runs while T001 is signed on THEN it is refused, nothing changed
     with pytest.raises(eod.DayEndRefused) as exc:
-        eod.run_day_end(core.engine, "0101", calendar=CAL)
+        eod.run_day_end(core.engine, "0101", post=ledger(core.engine).post, calendar=CAL)
     assert "teller:T001" in [p.field for p in exc.value.problems]
     assert business_date(core) == START
     # WHEN T001 balances and signs off THEN the day end runs, day after day
     sign_off(core, session)
     opened = []
     for _ in range(5):
-        opened.append(eod.run_day_end(core.engine, "0101", calendar=CAL).next_business_date)
+        opened.append(eod.run_day_end(core.engine, "0101", post=ledger(core.engine).post, calendar=CAL).next_business_date)
         status = incidents(core, wang)[0].status
         # THEN the report holds through its fifth day (3/6) and lifts by itself after it
         assert status == ("active" if opened[-1] <= dt.date(2026, 3, 6) else "expired"), opened
@@ -95,21 +96,21 @@ def test_days_and_a_year_pass_through_the_day_end(core, session):
 
     # GIVEN time passes to the day the deposit matures (6/2, a Tuesday)
     set_date(core, dt.date(2026, 6, 2))
-    r = eod.run_day_end(core.engine, "0101", calendar=CAL)
+    r = eod.run_day_end(core.engine, "0101", post=ledger(core.engine).post, calendar=CAL)
     # THEN it rolled over into a new 3-month period with principal plus interest
     assert r.hooks["time_deposit_maturities"]["rolled_over"] == [td]
     row = deposit(core, td)
     assert (row.start_date, row.maturity_date, row.rollovers) == (
         dt.date(2026, 6, 2), dt.date(2026, 9, 2), 1)
     assert core.balance(td) > 1_000_000
-    assert eod.run_day_end(core.engine, "0101", calendar=CAL).hooks[
+    assert eod.run_day_end(core.engine, "0101", post=ledger(core.engine).post, calendar=CAL).hooks[
         "time_deposit_maturities"]["rolled_over"] == []
 
     # GIVEN the first freeze's last day is Sun 2026-12-27; Fri 12/25 closes
     set_date(core, dt.date(2026, 12, 25))
     frozen = session.terminal.core.judicial.cases(liu)
     assert [c.status for c in frozen] == ["active", "queued"]
-    r = eod.run_day_end(core.engine, "0101", calendar=CAL)
+    r = eod.run_day_end(core.engine, "0101", post=ledger(core.engine).post, calendar=CAL)
     # THEN on Monday the first freeze has lifted and the queued one holds its own amount
     assert r.next_business_date == dt.date(2026, 12, 28)
     assert [c["event"] for c in r.hooks["control_expiries"]] == ["expire", "activate"]
@@ -121,7 +122,7 @@ def test_days_and_a_year_pass_through_the_day_end(core, session):
     assert deposit(core, td).rollovers == 3
     # GIVEN more than a year after START (the queued freeze's last day is 2027-03-02)
     set_date(core, dt.date(2027, 3, 2))
-    r = eod.run_day_end(core.engine, "0101", calendar=CAL)
+    r = eod.run_day_end(core.engine, "0101", post=ledger(core.engine).post, calendar=CAL)
     # THEN the second freeze lifts too and the deposit rolled a fourth time
     assert [c["event"] for c in r.hooks["control_expiries"]] == ["expire"]
     assert [c.status for c in session.terminal.core.judicial.cases(liu)] == [
@@ -129,7 +130,7 @@ def test_days_and_a_year_pass_through_the_day_end(core, session):
     assert session.terminal.core.account(liu).available == info.balance
     assert deposit(core, td).rollovers == 4
     # AND opening the day again changes nothing (idempotent)
-    assert eod.open_business_day(core.engine, "0101") == {"loss_expiries": [],
+    assert eod.open_business_day(core.engine, "0101", post=ledger(core.engine).post) == {"loss_expiries": [],
                                                           "control_expiries": []}
     report_ = check_books(core.engine)
     assert report_.ok, report_.summary()

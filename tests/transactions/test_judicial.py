@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from teller.core.ledger import models as m
-from teller.core.controls.controls import apply_control_expiries
+from teller.core.controls.expiries import apply_control_expiries
 from teller.core.ledger.integrity import check_books
 
 pytestmark = pytest.mark.postgres
@@ -171,39 +171,45 @@ def test_deduction_partial_repeated_capped_full_lifts_reversible(core, session):
 
 
 def test_the_core_refuses_a_partial_deduction_above_the_frozen_amount(core, session):
-    from teller.core.ledger.engine import PostingEngine
+    from teller.core.controls.judicial import JudicialDeduction
+    from teller.core.rulebook import ledger
     from teller.core.ledger.records import AuthGrant, EntryRequest, Leg, PostingRefused
     assert freeze(session, acct(core), "freeze_partial", today(session) + dt.timedelta(days=9),
                   amount="100.00").ok
     (case,) = cases(session, acct(core))
+
+    def deduct(key, account, amount, incident, grant=AuthGrant("S001", "B")):
+        return ledger(core.engine).post(EntryRequest(
+            key=key, branch="0101", teller="T001", terminal="T01", txn_code="18090",
+            step="submit", legs=(Leg(account, "D", amount), Leg(acct(core, 2), "C", amount)),
+            attachments=(JudicialDeduction(account, incident),), authorization=grant))
     with pytest.raises(PostingRefused) as exc:
-        PostingEngine(core.engine).post(EntryRequest(
-            key="ded-x", branch="0101", teller="T001", terminal="T01", txn_code="18090",
-            step="ded:" + case.incident_number, purpose="judicial_deduction",
-            legs=(Leg(acct(core), "D", 10_001), Leg(acct(core, 2), "C", 10_001)),
-            required_level="B", authorization=AuthGrant("S001", "B")))
+        deduct("ded-x", acct(core), 10_001, case.incident_number)
     assert exc.value.code == "deduction_above_frozen"
-    # and a deduction purpose with no incident cannot get past a freeze
+    # and the deduction's purpose is the case's: another account cannot use it
     with pytest.raises(PostingRefused) as exc:
-        PostingEngine(core.engine).post(EntryRequest(
-            key="ded-y", branch="0101", teller="T001", terminal="T01", txn_code="10030",
-            step="post", purpose="judicial_deduction",
-            legs=(Leg(acct(core), "D", 100), Leg(acct(core, 2), "C", 100))))
-    assert exc.value.code == "no_case"
+        deduct("ded-y", acct(core, 1), 100, case.incident_number)
+    assert exc.value.code == "case_account_mismatch"
+    # nor can a deduction pass a freeze without the supervisor the court's order needs
+    with pytest.raises(PostingRefused) as exc:
+        deduct("ded-z", acct(core), 100, case.incident_number, grant=None)
+    assert exc.value.code == "needs_authorization"
     assert core.balance(acct(core)) == 1_250_000
 
 
 def test_deduction_is_by_transfer_only(core, session):
-    from teller.core.ledger.engine import PostingEngine
+    from teller.core.controls.judicial import JudicialDeduction
+    from teller.core.rulebook import ledger
     from teller.core.ledger.records import AuthGrant, EntryRequest, Leg, PostingRefused
     assert freeze(session, acct(core), "freeze_full", today(session) + dt.timedelta(days=9)).ok
     (case,) = cases(session, acct(core))
     with pytest.raises(PostingRefused) as exc:
-        PostingEngine(core.engine).post(EntryRequest(
+        ledger(core.engine).post(EntryRequest(
             key="ded-cash", branch="0101", teller="T001", terminal="T01", txn_code="18090",
-            step="ded:" + case.incident_number, purpose="judicial_deduction",
+            step="submit",
             legs=(Leg(acct(core), "D", 100), Leg(core.account("cash_box", "T001"), "C", 100)),
-            required_level="B", authorization=AuthGrant("S001", "B")))
+            attachments=(JudicialDeduction(acct(core), case.incident_number),),
+            authorization=AuthGrant("S001", "B")))
     assert exc.value.code == "deduction_cash"
 
 

@@ -16,6 +16,9 @@ from teller.core.ledger import models as m
 from teller.core.ledger.db import run_in_transaction
 from teller.core.ledger.integrity import check_books
 from teller.core.ledger.accounts import open_account
+from teller.core.ledger.records import EntryRequest, PostingRefused
+from teller.core.loss.follow_up import LossFollowUp
+from teller.core.loss.reports import Agent
 from teller.domain.identity import luhn_check_digit, resident_id_check_char
 
 pytestmark = pytest.mark.postgres
@@ -195,14 +198,13 @@ def test_no_agents_and_a_guardian_only_for_a_holder_under_16(core, session):
     out = follow(session, 0, inc, "release", by_agent="agent", **agent)
     assert not out.ok and out.problems[0].field == "by_agent"
     # AND the core refuses an agent from any other path
-    from teller.core.loss.follow_up import FollowUp
-    from teller.core.loss.reports import Agent
-    from teller.core.ledger.records import PostingRefused
     with pytest.raises(PostingRefused, match="不允许代理人办理"):
-        session.terminal.core.loss.follow_up(FollowUp(
-            key="api-agent", branch="0101", teller="T001", terminal="T01",
-            incident_number=inc, action="release", id_type="resident_id",
-            id_number=holder_id(0)["number"], agent=Agent("李四", "resident_id", "x")))
+        session.terminal.core.post(EntryRequest(
+            key="api-agent", branch="0101", teller="T001", terminal="T01", txn_code="18020",
+            step="submit", reversible=False,
+            attachments=(LossFollowUp(inc, "release", "resident_id", holder_id(0)["number"],
+                                      agent=Agent("李四", "resident_id", "x")),)))
+    assert session.terminal.core.find("api-agent") is None
     out = follow(session, 0, inc, "release", by_agent="guardian", **agent)
     assert not out.ok and "户主已满16周岁" in out.problems[0].message
     # AND someone else's document is refused

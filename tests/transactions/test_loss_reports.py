@@ -38,7 +38,10 @@ def test_oral_report_stops_withdrawals_and_lets_deposits_in(core, session):
     assert (inc.kind, inc.channel, inc.status, inc.fee_fen) == ("oral", "counter", "active", 0)
     assert inc.expires_on == core.demo.business_date + dt.timedelta(days=4)
     assert [c.kind for c in controls(core, number)] == ["loss_report"]
-    assert inc.incident_number in out.vouchers[0].memo and out.journal_numbers == ()
+    # AND the report is a journal entry of its own, with no money in it
+    assert inc.incident_number in out.vouchers[0].memo and len(out.journal_numbers) == 1
+    entry = session.terminal.core.find(inc.idempotency_key)
+    assert entry.legs == () and entry.fact("incident_number") == inc.incident_number
     # AND a withdrawal is refused with the rule's words, a deposit goes in
     before = core.balance(number)
     refused = withdraw(session, pan)
@@ -116,12 +119,13 @@ def test_the_core_refuses_what_the_page_would_have_caught(core, session):
     assert report(session, 0, core, "written").ok
     from teller.core.loss.reports import LossReport
     from teller.core.ledger.records import PostingRefused
+    n = entry_count(core)
     with pytest.raises(PostingRefused) as exc:
-        session.terminal.core.loss.report(LossReport(
-            key="api-1", branch="0101", teller="T001", terminal="T01", account=number,
-            kind="oral"))
+        session.terminal.core.post(EntryRequest(
+            key="api-1", branch="0101", teller="T001", terminal="T01", txn_code="18010",
+            step="submit", reversible=False, attachments=(LossReport(number, "oral"),)))
     # THEN the same rule answers
-    assert exc.value.code == "loss_oral_after_written"
+    assert exc.value.code == "loss_oral_after_written" and entry_count(core) == n
 
 
 def test_phone_is_for_oral_reports_only(core, session):
@@ -145,7 +149,7 @@ def test_password_loss_needs_a_password_to_report(core, session, pins):
 
 
 def test_the_core_refuses_a_lost_account_before_it_tries_a_pin(core, session, pins):
-    from teller.core.accounts.counter_rules import CounterChecks
+    from teller.core.accounts.rules import PinProof
     from teller.core.ledger.records import PostingRefused
     number, _, pan = core.demo.accounts[1]
     pins.set_pin(number, keyed(pan, "246810"))
@@ -155,10 +159,10 @@ def test_the_core_refuses_a_lost_account_before_it_tries_a_pin(core, session, pi
     for i in range(3):
         req = EntryRequest(key=f"lost-pin-{i}", branch="0101", teller="T001", terminal="T01",
                            txn_code="10030", step="post",
-                           legs=(Leg(number, "D", 100), Leg(box, "C", 100)))
+                           legs=(Leg(number, "D", 100), Leg(box, "C", 100)),
+                           attachments=(PinProof(number, keyed(pan, "999999")),))
         with pytest.raises(PostingRefused, match="账户已挂失") as exc:
-            session.terminal.core.counter.post(
-                req, CounterChecks(pins=((number, keyed(pan, "999999")),)))
+            session.terminal.core.post(req)
         assert exc.value.code == "control_loss_report"
     # THEN none of them was tried against the PIN: the right one is still accepted
     assert pins.verify(number, keyed(pan, "246810")).accepted
@@ -251,17 +255,22 @@ def test_written_reports_never_lapse(core, session):
 
 
 def test_a_repeated_key_reports_once_and_charges_once(core, session):
+    from teller.core.cash.counts import CashCount
     from teller.core.loss.reports import LossReport
     number = core.demo.accounts[0][0]
-    loss = session.terminal.core.loss
-    req = LossReport(key="T01-replay-00-0", branch="0101", teller="T001", terminal="T01",
-                     account=number, kind="written")
-    first, again = loss.report(req), loss.report(req)
+    box, income = core.account("cash_box", "T001"), core.account("fee_income")
+    # GIVEN a written report with its 10.00 fee in cash, sent twice under one key
+    req = EntryRequest(key="T01-replay-00-0", branch="0101", teller="T001", terminal="T01",
+                       txn_code="18010", step="submit", reversible=False,
+                       legs=(Leg(box, "D", 1000), Leg(income, "C", 1000)),
+                       attachments=(LossReport(number, "written"),
+                                    CashCount(box, received=((1000, 1),))))
+    first, again = session.terminal.core.post(req), session.terminal.core.post(req)
     # THEN the second answer is the first, and nothing was written twice
-    assert again.replayed and again.incident == first.incident
-    assert again.entry.entry_id == first.entry.entry_id
+    assert again.replayed and again.entry_id == first.entry_id
+    assert again.fact("incident_number") == first.fact("incident_number")
     assert len(incidents(core, number)) == 1
-    assert core.balance(core.account("fee_income")) == 1000
+    assert core.balance(income) == 1000
 
 
 def test_the_fee_is_configurable_and_zero_means_none(core, session):
@@ -269,7 +278,9 @@ def test_the_fee_is_configurable_and_zero_means_none(core, session):
     loss.set_fee("written", 0, user="ADM1")
     n = entry_count(core)
     out = report(session, 0, core, "written")
-    assert out.ok and out.journal_numbers == () and entry_count(core) == n
+    # THEN the report is an entry with no money in it
+    assert out.ok and len(out.journal_numbers) == 1 and entry_count(core) == n + 1
+    assert session.terminal.core.find(incidents(core)[0].idempotency_key).legs == ()
     loss.set_fee("oral", 500, user="ADM1")
     assert report(session, 1, core, "oral").vouchers[0].amount_fen == 500
     assert [e.user_code for e in audit(core, "loss_fee_set")] == ["ADM1", "ADM1"]

@@ -152,14 +152,22 @@ def test_not_while_reported_lost(core, session, pins):
 def test_the_core_checks_authorization_itself(core, session, pins):
     number, _, pan = core.demo.accounts[0]
     pins.set_pin(number, keyed(pan, "111111"))
-    from teller.core.accounts.password_maintenance import PasswordRequest
-    from teller.core.ledger.records import AuthGrant, PostingRefused
-    req = dict(key="api-pwd", branch="0101", teller="T001", terminal="T01", account=number,
-               operation="reset", medium_number=pan, id_type="resident_id",
-               id_number=holder_id(0)["number"], **twice(pan, "222222"))
+    from teller.core.accounts.password_maintenance import PasswordChange
+    from teller.core.accounts.rules import NewPin
+    from teller.core.ledger.records import AuthGrant, EntryRequest, PostingRefused
+
+    def reset(key, grant=None):
+        return session.terminal.core.post(EntryRequest(
+            key=key, branch="0101", teller="T001", terminal="T01", txn_code="18030",
+            step="submit", reversible=False, authorization=grant,
+            attachments=(PasswordChange(number, "reset", pan, "resident_id",
+                                        holder_id(0)["number"]),
+                         NewPin(number, keyed(pan, "222222"), keyed(pan, "222222")))))
+    # WHEN a reset comes straight to the core without a supervisor THEN refused
     with pytest.raises(PostingRefused, match="须A级主管授权"):
-        session.terminal.core.passwords.apply(PasswordRequest(**req))
+        reset("api-pwd")
+    # WHEN the "supervisor" is a teller THEN refused as well
     with pytest.raises(PostingRefused, match="不是授权主管"):
-        session.terminal.core.passwords.apply(PasswordRequest(
-            **req, authorization=AuthGrant("T002", "A")))
+        reset("api-pwd-2", AuthGrant("T002", "A"))
+    # THEN the old password still stands
     assert pins.verify(number, keyed(pan, "111111")).accepted

@@ -207,7 +207,7 @@ def test_closure_of_an_account_with_a_password_needs_it(core, teller_session, ke
     account = {"number": pan, "source": "card"}
     # WHEN no PIN or a wrong one is keyed THEN no closure, and the wrong one counts
     out = teller_session.run("10040", {"account": account})
-    assert [p.message for p in out.problems] == ["请客户在密码键盘输入交易密码"]
+    assert [p.message for p in out.problems] == ["该账户凭密支取，请客户在密码键盘输入密码（F4）"]
     out = teller_session.run("10040", {"account": account, "pin": keyed(pan, "000000")})
     assert [p.message for p in out.problems] == ["密码错误，还可输入2次"]
     # WHEN the right PIN is keyed THEN it closes (60.00 in cash, below any limit)
@@ -234,7 +234,7 @@ def test_maintenance_asks_the_password_of_an_account_that_has_one(core, teller_s
     assert teller_session.run("10010", card_values(keyed, pan, pin="975311")).ok
     account = {"number": pan, "source": "card"}
     out = teller_session.run("18500", {"account": account, "scope": "this_branch"})
-    assert [p.message for p in out.problems] == ["请客户在密码键盘输入交易密码"]
+    assert [p.message for p in out.problems] == ["该账户凭密支取，请客户在密码键盘输入密码（F4）"]
     out = teller_session.run("18500", {"account": account, "scope": "this_branch",
                                        "pin": keyed(pan, "975311")})
     assert out.ok, out.problems

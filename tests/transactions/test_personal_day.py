@@ -95,14 +95,14 @@ def test_a_full_personal_deposit_day(counter, tmp_path):  # noqa: F811
     assert out.ok, out.problems
     big = out.journal_numbers[0]
     journal.append(big)
-    record = counter.terminal.core.counter.record_for(big)
+    record = counter.terminal.core.large_cash.record_for(big)
     assert (record.direction, record.category, record.cash_amount) == \
         ("deposit", "business", 6_000_000)
     #    … and 18590 corrects the register line afterwards
     out = session.run("18590", {"journal_number": big, "category": "investment",
                                 "detail": "理财到期"})
     assert out.ok, out.problems
-    record = counter.terminal.core.counter.record_for(big)
+    record = counter.terminal.core.large_cash.record_for(big)
     assert (record.category, record.detail) == ("investment", "理财到期")
 
     # 4. 10030: 55,000.00 cash out needs the PIN and, above 50,000.00, a supervisor

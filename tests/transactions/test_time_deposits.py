@@ -19,12 +19,23 @@ from teller.core.time_deposits.models import TimeDeposit
 from teller.core.ledger import models as m
 from teller.core.ledger.db import reader, run_in_transaction
 from teller.core.ledger.integrity import check_books
-from teller.core.ledger.records import CashCount, EntryRequest, Leg, PostingRefused
+from teller.core.cash.counts import CashCount
+from teller.core.ledger.records import EntryRequest, Leg, PostingRefused
 from teller.core.services import CoreServices
-from teller.core.time_deposits.deposits import OpeningSpec, WithdrawalSpec, mature_time_deposits
+from teller.core.rulebook import ledger
+from teller.core.time_deposits.deposits import (
+    TimeDepositOpening as OpeningSpec, TimeDepositWithdrawal as WithdrawalSpec,
+)
+from teller.core.time_deposits.maturity import mature_time_deposits
 from teller.domain.identity import resident_id_check_char
 
 pytestmark = pytest.mark.postgres
+
+
+def with_step(cs, req, step):
+    """Post ``req`` carrying ``step``, as the flow's commit does."""
+    return cs.post(dataclasses.replace(req, attachments=req.attachments + (step,)))
+
 PW = "demo123"
 SUP = ("S002", PW)
 
@@ -248,7 +259,7 @@ def test_another_customers_current_account_is_refused(core, session, rates):
                        txn_code="10130", step="withdraw",
                        legs=(Leg(number, "D", 10_000), Leg(theirs, "C", 10_000)))
     with pytest.raises(PostingRefused) as exc:
-        cs.time.withdraw(req, WithdrawalSpec(number, "30000001", 10_000, 0, theirs))
+        with_step(cs, req, WithdrawalSpec(number, "30000001", 10_000, 0, theirs))
     assert exc.value.code == "other_customer"
     assert core.balance(number) == 10_000
 
@@ -263,10 +274,10 @@ def test_core_refuses_stale_quote_and_used_slip(core, session, rates):
     req = EntryRequest(key="direct-2", branch="0101", teller="T001", terminal="T01",
                        txn_code="10110", step="open",
                        legs=(Leg(cash, "D", 10_000), Leg(spare, "C", 10_000)),
-                       cash=(CashCount(cash, received=((10000, 1),)),))
+                       attachments=(CashCount(cash, received=((10000, 1),)),))
     spec = OpeningSpec(spare, 1, 12, 10_000, 14500, False, "30000001", None)
     with pytest.raises(PostingRefused) as exc:
-        cs.time.open(req, spec)
+        with_step(cs, req, spec)
     assert exc.value.code == "slip_used"
     with reader(core.engine) as conn:
         assert conn.execute(sa.select(m.Account.number).where(m.Account.number == spare)
@@ -276,9 +287,9 @@ def test_core_refuses_stale_quote_and_used_slip(core, session, rates):
     req = dataclasses.replace(req, key="direct-2b")
     spec = OpeningSpec(spare, 1, 12, 10_000, 14500, False, "30000005", None)
     with pytest.raises(PostingRefused) as exc:
-        cs.time.open(req, spec)
+        with_step(cs, req, spec)
     assert exc.value.code == "voucher_not_smallest" and "30000002" in exc.value.message
-    assert cs.posting.find("direct-2b") is None
+    assert cs.find("direct-2b") is None
     assert cs.vouchers.voucher("deposit_slip", "30000005").status == "box"
     with reader(core.engine) as conn:
         assert conn.execute(sa.select(m.Account.number).where(m.Account.number == spare)
@@ -289,7 +300,7 @@ def test_core_refuses_stale_quote_and_used_slip(core, session, rates):
                        txn_code="10130", step="withdraw",
                        legs=(Leg(number, "D", 10_000), Leg(cash, "C", 10_000)))
     with pytest.raises(PostingRefused) as exc:
-        cs.time.withdraw(req, WithdrawalSpec(number, "30000001", 10_000, 0, cash))
+        with_step(cs, req, WithdrawalSpec(number, "30000001", 10_000, 0, cash))
     assert exc.value.code == "stale_quote"
 
 
@@ -345,7 +356,8 @@ def test_reversing_a_partial_withdrawal_and_an_opening(core, session, rates):
     rev = session.run("08210", {"journal_number": opening_jn}, SUP)
     assert rev.ok, rev.problems
     assert cs.time.deposit(number).state == "void" and core.balance(number) == 0
-    report = mature_time_deposits(core.engine, dt.date(2025, 3, 15), operator="ADM1")
+    report = mature_time_deposits(core.engine, dt.date(2025, 3, 15), operator="ADM1",
+                                  post=ledger(core.engine).post)
     assert report.closed == (number,)
     assert account_row(core, number).status == "closed"
     assert check_books(core.engine).ok
@@ -360,12 +372,14 @@ def test_mature_time_deposits_rolls_over_principal_and_interest(core, session, r
     kept = learned(out, session, "account_number")
     exp0 = expense(core)
     # WHEN the batch runs the day before maturity THEN nothing happens
-    report = mature_time_deposits(core.engine, dt.date(2025, 6, 14), operator="ADM1")
+    report = mature_time_deposits(core.engine, dt.date(2025, 6, 14), operator="ADM1",
+                                  post=ledger(core.engine).post)
     assert report.rolled_over == () and report.matured_kept == ()
     # GIVEN the 3-month rate is 1.00 % on the maturity day
     set_rate(core, "P-T03", 10000)
     set_date(core, dt.date(2025, 6, 15))
-    report = mature_time_deposits(core.engine, dt.date(2025, 6, 15), operator="ADM1")
+    report = mature_time_deposits(core.engine, dt.date(2025, 6, 15), operator="ADM1",
+                                  post=ledger(core.engine).post)
     # THEN 10,000 × 0.85 % × 3/12 = 21.25 is added and a new period starts at 1.00 %
     assert [(r.account, r.interest, r.new_start, r.new_maturity, r.new_rate.micro)
             for r in report.rolled_over] == [
@@ -376,13 +390,15 @@ def test_mature_time_deposits_rolls_over_principal_and_interest(core, session, r
     assert (td.start_date, td.maturity_date, td.rate_micro, td.rollovers) == (
         dt.date(2025, 6, 15), dt.date(2025, 9, 15), 10000, 1)
     # AND running the batch again posts nothing twice
-    again = mature_time_deposits(core.engine, dt.date(2025, 6, 15), operator="ADM1")
+    again = mature_time_deposits(core.engine, dt.date(2025, 6, 15), operator="ADM1",
+                                  post=ledger(core.engine).post)
     assert again.rolled_over == () and core.balance(rolling) == 1_002_125
     # AND the kept one earns the current rate after maturity: 5,000 × 0.20 % × 36/360 = 1.00
     set_date(core, dt.date(2025, 7, 21))
     out = session.run("10130", {"account": kept, "slip": "30000002", "mode": "cash"})
     assert out.ok and learned(out, session, "interest") == 1063 + 100  # 5,000×0.85%×3/12=10.63
-    report = mature_time_deposits(core.engine, dt.date(2025, 7, 21), operator="ADM1")
+    report = mature_time_deposits(core.engine, dt.date(2025, 7, 21), operator="ADM1",
+                                  post=ledger(core.engine).post)
     assert report.closed == (kept,) and account_row(core, kept).closed_on == dt.date(2025, 7, 21)
     assert check_books(core.engine).ok
 
@@ -448,26 +464,6 @@ def test_single_account_settlement_pays_accrual_and_resets_it(core, session, rat
     assert check_books(core.engine).ok
 
 
-def test_batch_settlement_step_uses_the_same_formula_and_runs_once(core):
-    from teller.core.accounts.interest import settle_account_in
-    from teller.core.ledger.engine import PostingEngine
-    current = core.demo.accounts[0][0]
-    set_rate(core, "P-CUR", 3500)
-    run_in_transaction(core.engine, lambda c: c.execute(
-        sa.update(m.Account.__table__).where(m.Account.number == current)
-        .values(accrual=90_000_000)))
-    posting = PostingEngine(core.engine)
-    before = core.balance(current)
-
-    def step(conn):
-        return settle_account_in(conn, posting, current, key=f"INT-{current}-20250620",
-                                 operator="ADM1")
-    posted = posting.transaction(step)
-    assert posted is not None and core.balance(current) == before + 875
-    assert account_row(core, current).accrual == 0
-    assert posting.transaction(step) is None and core.balance(current) == before + 875
-
-
 def test_time_accounts_move_only_by_their_own_transactions(core, session, rates):
     out = open_deposit(session, amount="100.00")
     number = learned(out, session, "account_number")
@@ -494,17 +490,17 @@ def test_core_enforces_the_rules_and_a_replay_opens_nothing_twice(core, session,
         req = EntryRequest(key=key, branch="0101", teller="T001", terminal="T01",
                            txn_code="10110", step="open",
                            legs=(Leg(cash, "D", amount), Leg(number, "C", amount)),
-                           cash=(CashCount(cash, received=((1, amount),)),))
+                           attachments=(CashCount(cash, received=((1, amount),)),))
         return req, OpeningSpec(number, 1, 12, amount, 14500, False, slip, None)
 
     # WHEN the core is asked below the minimum THEN it refuses with the rule's message
     req, spec = opening("direct-5", 4999, "20000001")
     with pytest.raises(PostingRefused) as exc:
-        cs.time.open(req, spec)
+        with_step(cs, req, spec)
     assert exc.value.message == "存入金额低于起存金额 ¥50.00"
     # WHEN the same opening is sent twice under one key THEN one account, one entry
     req, spec = opening("direct-6", 100_000, "30000001")
-    first, again = cs.time.open(req, spec), cs.time.open(req, spec)
+    first, again = with_step(cs, req, spec), with_step(cs, req, spec)
     assert again.replayed and again.entry_id == first.entry_id
     with reader(core.engine) as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(TimeDeposit)
@@ -518,13 +514,13 @@ def test_core_enforces_the_rules_and_a_replay_opens_nothing_twice(core, session,
         legs = (Leg(spec.number, "D", 40_000), Leg(exp, "D", 2), Leg(cash, "C", 40_002))
         return (EntryRequest(key=key, branch="0101", teller="T001", terminal="T01",
                              txn_code="10130", step="withdraw", legs=legs,
-                             cash=(CashCount(cash, paid=((10000, 4), (2, 1))),)),
+                             attachments=(CashCount(cash, paid=((10000, 4), (2, 1))),)),
                 WithdrawalSpec(spec.number, slip, 40_000, 2, cash, new_slip))
 
-    cs.time.withdraw(*partial("direct-7", "30000001", "30000002"))
+    with_step(cs, *partial("direct-7", "30000001", "30000002"))
     assert cs.time.deposit(spec.number).slip_number == "30000002"
     with pytest.raises(PostingRefused) as exc:
-        cs.time.withdraw(*partial("direct-8", "30000002", "30000003"))
+        with_step(cs, *partial("direct-8", "30000002", "30000003"))
     assert exc.value.message == "本存期内已办理过一次部分提前支取，不能再次部提"
     assert core.balance(spec.number) == 60_000
 
@@ -537,19 +533,21 @@ def test_a_bare_resend_of_a_service_step_is_refused(core, session, rates):
     req = EntryRequest(key="resend-1", branch="0101", teller="T001", terminal="T01",
                        txn_code="10130", step="withdraw",
                        legs=(Leg(number, "D", 40_000), Leg(cash, "C", 40_000)))
-    # WHEN it reaches the core's plain post THEN it is refused: no money without its slip
+    # WHEN it reaches the core without its step THEN it is refused: a time deposit
+    # moves only by its own steps, never as a plain transfer
     with pytest.raises(PostingRefused) as exc:
         CoreServices(core.engine).post(req)
-    assert exc.value.code == "needs_service" and core.balance(number) == 100_000
+    assert exc.value.code == "kind_txn" and core.balance(number) == 100_000
     # AND a step the service did post is answered with its first result when resent
     cs = CoreServices(core.engine)
     spare = cs.time.reserve_account_number("0101")
     req = EntryRequest(key="resend-2", branch="0101", teller="T001", terminal="T01",
                        txn_code="10110", step="open",
                        legs=(Leg(cash, "D", 10_000), Leg(spare, "C", 10_000)),
-                       cash=(CashCount(cash, received=((10000, 1),)),))
-    first = cs.time.open(req, OpeningSpec(spare, 1, 12, 10_000, 14500, False, "30000002", None))
-    again = cs.post(req)
+                       attachments=(CashCount(cash, received=((10000, 1),)),))
+    first = with_step(cs, req, OpeningSpec(spare, 1, 12, 10_000, 14500, False, "30000002", None))
+    again = with_step(cs, req, OpeningSpec(spare, 1, 12, 10_000, 14500, False, "30000002",
+                                           None))
     assert again.replayed and again.entry_id == first.entry_id
     assert core.balance(spare) == 10_000
 
@@ -572,3 +570,65 @@ def test_opening_proposes_the_smallest_slip_and_refuses_another(core, session, r
                              for leg in out.entries[0].legs]
     number = learned(out, session, "account_number")
     assert cs.vouchers.voucher("deposit_slip", "30000001").account == number
+
+
+# -- 10110 from a password account: every account rule of the paying account ----------
+def test_opening_from_a_class_ii_password_account_checks_its_pin_and_limits(
+        core, session, rates):
+    from loss_helpers import keyed, use_pins
+    from teller.core.ledger.accounts import open_account
+    # GIVEN customer 0's class II card account, bound to their class I account, funded
+    # with 12,000.00 from it (money from the bound account is not limited), PIN 135790
+    cs, pan = session.terminal.core, "6228480000000000019"
+    bound = core.demo.accounts[0][0]
+    cust = cs.time.customer_by_document(doc(0)["type"], doc(0)["number"])
+
+    def open_ii(conn):
+        number = open_account(conn, branch="0101", subject="2017", title="王小明",
+                              kind="personal_current", opened_on=dt.date(2025, 3, 15),
+                              customer_id=cust.id, product="P-CUR", account_class="II",
+                              medium_kind="card", medium_number=pan)
+        conn.execute(sa.update(m.Account.__table__).where(m.Account.number == number)
+                     .values(bound_account=bound))
+        return number
+    ii = run_in_transaction(core.engine, open_ii)
+    ledger(core.engine).post(EntryRequest(
+        key="fund-ii", branch="0101", teller="T001", terminal="T01", txn_code="10020",
+        step="post", legs=(Leg(bound, "D", 1_200_000), Leg(ii, "C", 1_200_000))))
+    use_pins(session.terminal).set_pin(ii, keyed(pan, "135790"))
+    entries = entry_count(core)
+
+    def open_from_ii(amount, pin):
+        return open_deposit(session, amount=amount, mode="transfer", from_account=ii,
+                            **({"from_pin": keyed(pan, pin)} if pin else {}))
+    # WHEN no PIN is keyed THEN the page asks for it, before anything is posted
+    out = open_from_ii("5,000.00", None)
+    assert not out.ok and out.problems[0].field == "from_pin"
+    # WHEN a wrong PIN is keyed THEN refused, the failure counts and nothing posts: no
+    # entry, no time account, the paying balance and the slip box as they were
+    out = open_from_ii("5,000.00", "000000")
+    assert not out.ok and "密码错误" in out.problems[0].message
+    assert account_row(core, ii).pin_failures == 1
+    assert entry_count(core) == entries and core.balance(ii) == 1_200_000
+    assert cs.vouchers.use_next("0101", "T001", "deposit_slip") == "30000001"
+    with reader(core.engine) as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(TimeDeposit.__table__)
+                            ).scalar_one() == 0
+    # WHEN the right PIN comes with 11,000.00 THEN the class II limit on money out to
+    # anything but the bound account (10,000.00 a day) refuses it
+    out = open_from_ii("11,000.00", "135790")
+    assert not out.ok and "II类户非绑定账户转出/支取日累计限额" in out.problems[0].message
+    assert entry_count(core) == entries and core.balance(ii) == 1_200_000
+    # WHEN 6,000.00 and then 5,000.00 are opened THEN the first is posted and the second
+    # would take the day to 11,000.00: refused
+    assert open_from_ii("6,000.00", "135790").ok
+    assert core.balance(ii) == 600_000
+    out = open_from_ii("5,000.00", "135790")
+    assert not out.ok and "日累计限额" in out.problems[0].message
+    assert core.balance(ii) == 600_000 and check_books(core.engine).ok
+
+
+def entry_count(core) -> int:
+    with reader(core.engine) as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(m.JournalEntry.__table__)
+                            ).scalar_one()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from teller.api import Terminal
-from teller.core.ledger.records import CashCount, Leg
+from teller.core.cash.counts import CashCount
+from teller.core.ledger.records import Leg
 from teller.domain.cash import propose
 from teller.transactions.common import cash_box, require
 from teller.transactions.fields import AccountField, AmountField, ChoiceField
@@ -22,14 +23,14 @@ def pay_in(state, ctx):
     amount, box = state["amount"].fen, cash_box(ctx)
     notes = tuple(propose(amount, (10000, 5000, 1000, 100, 10, 1)).items())
     return CommitResult((ctx.post((Leg(box, "D", amount), Leg(acct.number, "C", amount)),
-                                  cash=(CashCount(box, received=notes),)),))
+                                  attach=(CashCount(box, received=notes),)),))
 
 
 def charge_fee(state, ctx):
     acct = require(state, ctx, "account")
     box = cash_box(ctx)
     return CommitResult((ctx.post((Leg(acct.number, "D", FEE), Leg(box, "C", FEE)),
-                                  cash=(CashCount(box, paid=((FEE, 1),)),)),))
+                                  attach=(CashCount(box, paid=((FEE, 1),)),)),))
 
 
 class TwoStep(Flow):

@@ -93,9 +93,8 @@ def test_query_shows_stock_and_the_next_number(core, session):
     lines = run.summary()
     assert ("网点库存", "branch", "80 张：20000021-20000100") in lines
     assert ("T001尾箱", "T001", "10 张：20000001-20000010") in lines
-    assert run.next() == []
-    out = run.commit()
-    assert out.ok and dict(run.learned)["next_number"] == "20000001"
+    # AND the result table names the number the teller's next use takes
+    assert run.table().note == "下一张使用号码 20000001"
     assert session.run("07150", {"kind": "debit_card"}).ok
 
 

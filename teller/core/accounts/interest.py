@@ -14,7 +14,8 @@ Worked example: accrual 90,000,000 fen·days (¥10,000.00 for 90 days) at 0.35 %
 → ``settlement_interest(90_000_000, Rate(3500))`` = 875 fen (¥8.75).
 
 Postings: debit the branch's interest-expense account (6411 利息支出), credit
-the customer; then the accrual is reset to 0 in the same transaction.
+the customer; the accrual is reset to 0 in the same transaction
+(:class:`InterestSettlement`, one step for 18410 and 10040's closing interest).
 """
 from __future__ import annotations
 
@@ -23,15 +24,17 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection, Engine
 
+from teller.core.accounts.events import before, events_of, record_event
+from teller.core.accounts.lifecycle import closable
 from teller.core.accounts.models import Product
-from teller.core.ledger import models as m
-from teller.core.ledger.db import reader
 from teller.core.ledger.accounts import internal_account
-from teller.core.ledger.engine import PostingEngine
-from teller.core.ledger.records import EntryRequest, Leg, PostedEntry, PostingRefused
+from teller.core.ledger.db import reader
+from teller.core.ledger.models import Account
+from teller.core.ledger.records import Attachment, Leg, PostingRefused
+from teller.core.ledger.rules import Posting, PostingRule
 from teller.domain.interest import Rate, interest_on_accrual
 
-accounts_t = m.Account.__table__
+accounts_t = Account.__table__
 products_t = Product.__table__
 
 #: Account kinds that settle by 积数 (current accounts, personal and unit).
@@ -88,84 +91,91 @@ def quote_current(conn: Connection, account: str) -> CurrentInterestQuote | None
         interest_with_today=settlement_interest(accrual + balance, rate))
 
 
+def interest_due(conn: Connection, account: str) -> int:
+    """What settling ``account`` now would pay (0 for an account that does not
+    settle by accrual) — the same figure :class:`InterestSettlementRule` checks."""
+    q = quote_current(conn, account)
+    return q.interest if q is not None else 0
+
+
 def settlement_legs(expense_account: str, account: str, interest: int) -> tuple[Leg, ...]:
     return (Leg(expense_account, "D", interest, "利息支出"), Leg(account, "C", interest, "结息"))
 
 
-def settle_in(conn: Connection, posting: PostingEngine, req: EntryRequest,
-              account: str) -> PostedEntry:
-    """Inside ``conn``: check ``req`` pays exactly the interest on the account's
-    accrual, post it and reset the accrual. For 18410 and the batch alike."""
-    if already_posted(conn, req.key):  # a replay: the engine returns the first result
-        return posting.post_in(conn, req)
-    r = conn.execute(select(accounts_t).where(accounts_t.c.number == account)
-                     .with_for_update()).first()
-    if r is None:
-        raise PostingRefused("no_account", "账户不存在", "No such account", account=account)
-    if r.kind not in CURRENT_KINDS:
-        raise PostingRefused("not_current", "只有活期账户可以办理单户结息",
-                             "Only current accounts settle by accrual", account=account)
-    interest = settlement_interest(int(r.accrual), current_rate(conn, r.product_code))
-    if interest <= 0:
-        raise PostingRefused("no_interest", "积数不足，应付利息为零，无需结息",
-                             "No interest is due", account=account)
-    expense = internal_account(conn, r.branch_code, "interest_expense")
-    if expense is None:
-        raise PostingRefused("no_expense_account", "网点没有利息支出账户",
-                             "The branch has no interest-expense account")
-    if tuple((leg.account, leg.direction, leg.amount) for leg in req.legs) != tuple(
-            (leg.account, leg.direction, leg.amount)
-            for leg in settlement_legs(expense, account, interest)):
-        raise PostingRefused("stale_quote", "积数或利率已变化，请重新计算利息",
-                             "The accrual or rate changed; quote again", account=account)
-    posted = posting.post_in(conn, req)
-    conn.execute(update(accounts_t).where(accounts_t.c.number == account).values(accrual=0))
-    return posted
+@dataclass(frozen=True)
+class InterestSettlement(Attachment, wire_name="accounts.interest_settlement"):
+    """结息 of a current account: the entry pays exactly the interest on its
+    accrual (from the branch's 6411, :func:`settlement_legs`) and the accrual
+    starts again at 0 — 18410 单户结息, and with ``closing`` the interest up to
+    the day before of 10040 销户 (which may be zero: no legs, the accrual still
+    resets, and a same-day reversal of the closure gives it back)."""
+
+    account: str
+    closing: bool = False
 
 
-def settle_account_in(conn: Connection, posting: PostingEngine, account: str, *, key: str,
-                      operator: str, terminal: str = "EOD",
-                      txn_code: str = "EODINT") -> PostedEntry | None:
-    """The quarterly batch's per-account step, inside ``conn``: pay
-    :func:`settlement_interest` on the account's accrual (already including the
-    settlement day) and reset the accrual to 0 — even when the interest rounds
-    to 0. ``key`` must be unique per account and settlement (e.g.
-    ``f"INT-{account}-{date:%Y%m%d}"``); a key already posted changes nothing
-    and returns None, so the batch can be run again."""
-    if already_posted(conn, key):
-        return None
-    r = conn.execute(select(accounts_t).where(accounts_t.c.number == account)
-                     .with_for_update()).first()
-    if r is None or r.kind not in CURRENT_KINDS:
-        return None
-    interest = settlement_interest(int(r.accrual), current_rate(conn, r.product_code))
-    posted = None
-    if interest > 0:
+class InterestSettlementRule(PostingRule):
+    name = "accounts.interest_settlement"
+
+    def applies(self, request) -> bool:
+        return request.reverses_entry_id is not None or \
+            request.one(InterestSettlement) is not None
+
+    def check(self, p: Posting) -> None:
+        a = p.request.one(InterestSettlement)
+        if a is None:
+            return
+        conn = p.conn
+        r = conn.execute(select(accounts_t).where(accounts_t.c.number == a.account)
+                         .with_for_update()).first()
+        if r is None:
+            raise PostingRefused("no_account", "账户不存在", "No such account", account=a.account)
+        if r.kind not in CURRENT_KINDS:
+            raise PostingRefused("not_current", "只有活期账户可以办理单户结息",
+                                 "Only current accounts settle by accrual", account=a.account)
+        if a.closing:
+            closable(conn, r, p.business_date)
+        interest = settlement_interest(int(r.accrual), current_rate(conn, r.product_code))
+        if interest <= 0 and not a.closing:
+            raise PostingRefused("no_interest", "积数不足，应付利息为零，无需结息",
+                                 "No interest is due", account=a.account)
         expense = internal_account(conn, r.branch_code, "interest_expense")
-        if expense is None:
+        if interest and expense is None:
             raise PostingRefused("no_expense_account", "网点没有利息支出账户",
                                  "The branch has no interest-expense account")
-        posted = posting.post_in(conn, EntryRequest(
-            key=key, branch=r.branch_code, teller=operator, terminal=terminal,
-            txn_code=txn_code, step="settle_interest",
-            legs=settlement_legs(expense, account, interest),
-            memo=f"季度结息 积数{int(r.accrual)}", reversible=False))
-    conn.execute(update(accounts_t).where(accounts_t.c.number == account).values(accrual=0))
-    return posted
+        wanted = [(x.account, x.direction, x.amount)
+                  for x in (settlement_legs(expense or "", a.account, interest) if interest
+                            else ())]
+        given = [(x.account, x.direction, x.amount) for x in p.legs]
+        if a.closing:  # the closure may pay the balance out in the same entry
+            given = [x for x in given if x[0] == expense or (x[0], x[1]) == (a.account, "C")]
+        if given != wanted:
+            raise PostingRefused("stale_quote", "积数或利率已变化，请重新计算利息",
+                                 "The accrual or rate changed; quote again", account=a.account)
+        p.notes[self.name] = (int(r.accrual), interest)
 
+    def write(self, p: Posting) -> None:
+        a = p.request.one(InterestSettlement)
+        if a is None:
+            return
+        accrual, interest = p.notes[self.name]
+        p.conn.execute(update(accounts_t).where(accounts_t.c.number == a.account)
+                       .values(accrual=0))
+        record_event(p, a.account, "interest", {"accrual": accrual},
+                     {"accrual": 0, "interest": interest})
 
-def already_posted(conn: Connection, key: str) -> bool:
-    """Whether an entry with this idempotency key exists (so side rows were written)."""
-    e = m.JournalEntry.__table__
-    return conn.execute(select(e.c.id).where(e.c.idempotency_key == key)).first() is not None
+    def undo(self, p: Posting) -> None:
+        for row in events_of(p, "interest"):
+            p.conn.execute(update(accounts_t).where(
+                accounts_t.c.number == row.account_number).values(
+                accrual=accounts_t.c.accrual + int(before(row)["accrual"])))
 
 
 class InterestService:
     """What flows reach as ``core.interest``."""
 
-    def __init__(self, engine: Engine, posting: PostingEngine) -> None:
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.posting = posting
 
     def quote_current(self, account: str) -> CurrentInterestQuote | None:
         with reader(self.engine) as conn:
@@ -178,7 +188,3 @@ class InterestService:
     def expense_account(self, branch: str) -> str | None:
         with reader(self.engine) as conn:
             return internal_account(conn, branch, "interest_expense")
-
-    def settle(self, req: EntryRequest, account: str) -> PostedEntry:
-        """18410 单户结息: post ``req`` (from :func:`settlement_legs`) and reset the accrual."""
-        return self.posting.transaction(lambda conn: settle_in(conn, self.posting, req, account))

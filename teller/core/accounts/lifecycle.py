@@ -1,18 +1,16 @@
 """Closing and maintaining personal current accounts (CBUS 10040 结清销户, 18500).
 
-Core actions carried by journal entries (see ``EntryRequest.effect``), each
-recorded in ``account_events`` with its before/after values so that its
-reversal (08210, same day) puts exactly those values back:
+Steps posted through the kernel, each recorded in ``account_events`` with its
+before/after values so that its reversal (08210, same day) puts exactly those
+values back:
 
-- ``account.settle_interest`` — interest to the day before (积数 in
-  ``accounts.accrual`` covers the business days up to D-1, BRIEF convention):
-  interest = accrual × rate / 360 half-up, paid from the branch's 6411 interest
-  expense account by the entry's legs; accrual reset to 0. Undo restores it.
-- ``account.close`` — balance zero, no control of any kind (hold, freeze, loss
-  report, receive/pay-only, sealed), not dormant: the medium is voided and the
-  account closed (status 'closed', closed_on). Undo reopens it.
-- ``account.maintain`` — 18500: withdrawal method and 通存通兑 scope. Undo
-  restores the old values.
+- the interest to the day before is :class:`~teller.core.accounts.interest.InterestSettlement`
+  (with ``closing``), the same step as 18410's;
+- :class:`AccountClosing` — balance zero, no control of any kind (hold, freeze,
+  loss report, receive/pay-only, sealed), not dormant: the medium is voided and
+  the account closed (status 'closed', closed_on). Undo reopens it.
+- :class:`AccountMaintenance` — 18500: withdrawal method and 通存通兑 scope.
+  Undo restores the old values.
 
 Worked example::
 
@@ -25,26 +23,25 @@ Worked example::
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
+from typing import Callable
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
+from teller.core.accounts.events import before, events_of, record_event
 from teller.core.accounts.models import Product
-from teller.core.controls.models import AccountControl
-from teller.core.ledger import models as m
-from teller.core.accounts.opening import (
-    MEDIUM_VOUCHER_KINDS, SCOPES, UNDO, WITHDRAWAL_METHODS, record_event, sms_t,
-)
-from teller.core.vouchers.blank import void_returned_in
-from teller.core.ledger.engine import register_effect
-from teller.core.ledger.records import PostingRefused
-from teller.domain.interest import Rate, interest_on_accrual
+from teller.core.accounts.pin_verifier import PinAttemptPolicy, PinVerifier
+from teller.core.accounts.rules import needs_pin, proof_for, verify_proof
+from teller.core.accounts.opening import MEDIUM_VOUCHER_KINDS, SCOPES, WITHDRAWAL_METHODS, sms_t
+from teller.core.controls.common import active_controls
+from teller.core.ledger.models import Account
+from teller.core.ledger.records import Attachment, PostingRefused
+from teller.core.ledger.rules import Posting, PostingRule
+from teller.core.vouchers.blank import MediumReturned, void_returned
 from teller.domain.problems import Problem
 
-accounts_t = m.Account.__table__
-controls_t = AccountControl.__table__
+accounts_t = Account.__table__
 products_t = Product.__table__
 
 CONTROL_NAMES = {"hold": "圈存", "receive_only": "只收不付", "pay_only": "只付不收",
@@ -79,15 +76,6 @@ def closure_problems(f: AccountFacts, *, field: str = "account") -> list[Problem
     return []
 
 
-def active_controls(conn: Connection, account: str, bdate: dt.date) -> tuple[tuple[str, int], ...]:
-    return tuple((r.kind, int(r.amount)) for r in conn.execute(
-        select(controls_t.c.kind, controls_t.c.amount).where(
-            controls_t.c.account_number == account, controls_t.c.status == "active",
-            controls_t.c.starts_on <= bdate,
-            or_(controls_t.c.expires_on.is_(None), controls_t.c.expires_on >= bdate))
-        .order_by(controls_t.c.id)))
-
-
 def _locked(conn: Connection, account: str):
     r = conn.execute(select(accounts_t).where(accounts_t.c.number == account)
                      .with_for_update()).first()
@@ -97,77 +85,79 @@ def _locked(conn: Connection, account: str):
     return r
 
 
-def _check_closable(conn: Connection, r, bdate: dt.date) -> None:
-    problems = closure_problems(AccountFacts(r.status, int(r.balance),
-                                             active_controls(conn, r.number, bdate), r.kind))
+def closable(conn: Connection, r, bdate: dt.date) -> None:
+    """Refuse unless the (locked) account ``r`` may be settled and closed."""
+    controls = tuple((c.kind, int(c.amount)) for c in active_controls(conn, r.number, bdate))
+    problems = closure_problems(AccountFacts(r.status, int(r.balance), controls, r.kind))
     if problems:
         raise PostingRefused("not_closable", problems[0].message, problems[0].message_en,
                              account=r.number)
 
 
-def interest_due(conn: Connection, account: str) -> int:
-    """Interest (fen) on the account's accrual at its product's rate."""
-    r = conn.execute(select(accounts_t.c.accrual, products_t.c.annual_rate_micro)
-                     .join(products_t, products_t.c.code == accounts_t.c.product_code)
-                     .where(accounts_t.c.number == account)).first()
-    if r is None:
-        return 0
-    return interest_on_accrual(int(r.accrual), Rate(int(r.annual_rate_micro)))
+# -- 10040: close ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class AccountClosing(Attachment, wire_name="accounts.close"):
+    """结清销户: balance zero, no control, not dormant; the medium taken back
+    (``medium_number``, the account's own) is voided."""
+
+    account: str
+    medium_number: str | None = None
 
 
-def _apply_settle(conn: Connection, req, args: dict, bdate: dt.date):
-    account = args.get("account", "")
-    r = _locked(conn, account)
-    _check_closable(conn, r, bdate)
-    interest = interest_due(conn, account)
-    credited = sum(leg.amount for leg in req.legs
-                   if leg.account == account and leg.direction == "C")
-    if credited != interest or len(req.legs) not in (0, 2):
-        raise PostingRefused("interest_mismatch",
-                             f"结息金额应为 {interest / 100:,.2f} 元", "Interest amount differs",
-                             account=account)
-    before, after = {"accrual": int(r.accrual)}, {"accrual": 0, "interest": interest}
-    conn.execute(update(accounts_t).where(accounts_t.c.number == account).values(accrual=0))
-    return lambda entry_id: record_event(conn, entry_id, account, "interest", before, after,
-                                         bdate)
+class AccountClosingRule(PostingRule):
+    name = "accounts.close"
+
+    def applies(self, request) -> bool:
+        return request.reverses_entry_id is not None or request.one(AccountClosing) is not None
+
+    def write(self, p: Posting) -> None:
+        a = p.request.one(AccountClosing)
+        if a is None:
+            return
+        conn, bdate = p.conn, p.business_date
+        r = _locked(conn, a.account)
+        closable(conn, r, bdate)
+        if int(r.balance) != 0:
+            raise PostingRefused("balance_not_zero", "账户余额不为零，请先支取全部余额",
+                                 "Pay out the whole balance first", account=a.account)
+        if (a.medium_number or None) != r.medium_number:
+            raise PostingRefused("wrong_medium", "收回的介质与账户不符",
+                                 "The medium taken back is not this account's", account=a.account)
+        before = {"status": r.status, "closed_on": None, "medium_kind": r.medium_kind}
+        after = {"status": "closed", "closed_on": bdate.isoformat(),
+                 "medium_kind": f"{r.medium_kind}_void" if r.medium_kind else None}
+        conn.execute(update(accounts_t).where(accounts_t.c.number == a.account).values(
+            status="closed", closed_on=bdate, medium_kind=after["medium_kind"]))
+        conn.execute(update(sms_t).where(sms_t.c.account_number == a.account,
+                                         sms_t.c.status == "active").values(status="closed"))
+        # The medium taken back is voided in the voucher stock (a reversal restores it).
+        if r.medium_kind in MEDIUM_VOUCHER_KINDS:
+            void_returned(p, MediumReturned(MEDIUM_VOUCHER_KINDS[r.medium_kind],
+                                            account=a.account))
+        record_event(p, a.account, "close", before, after)
+
+    def undo(self, p: Posting) -> None:
+        for row in events_of(p, "close"):
+            old = before(row)
+            p.conn.execute(update(accounts_t).where(
+                accounts_t.c.number == row.account_number).values(
+                status=old["status"], closed_on=None, medium_kind=old["medium_kind"]))
+            p.conn.execute(update(sms_t).where(sms_t.c.account_number == row.account_number,
+                                               sms_t.c.status == "closed").values(status="active"))
 
 
-def _undo_settle(conn: Connection, row, bdate: dt.date) -> None:
-    before = json.loads(row.before)
-    conn.execute(update(accounts_t).where(accounts_t.c.number == row.account_number)
-                 .values(accrual=accounts_t.c.accrual + int(before["accrual"])))
+# -- 18500: maintain ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class AccountMaintenance(Attachment, wire_name="accounts.maintain"):
+    """存款账户信息维护: the values given (not None) change."""
 
+    account: str
+    withdrawal_method: str | None = None
+    scope: str | None = None
 
-def _apply_close(conn: Connection, req, args: dict, bdate: dt.date):
-    account = args.get("account", "")
-    r = _locked(conn, account)
-    _check_closable(conn, r, bdate)
-    if int(r.balance) != 0:
-        raise PostingRefused("balance_not_zero", "账户余额不为零，请先支取全部余额",
-                             "Pay out the whole balance first", account=account)
-    if (args.get("medium_number") or None) != r.medium_number:
-        raise PostingRefused("wrong_medium", "收回的介质与账户不符",
-                             "The medium taken back is not this account's", account=account)
-    before = {"status": r.status, "closed_on": None, "medium_kind": r.medium_kind}
-    after = {"status": "closed", "closed_on": bdate.isoformat(),
-             "medium_kind": f"{r.medium_kind}_void" if r.medium_kind else None}
-    conn.execute(update(accounts_t).where(accounts_t.c.number == account).values(
-        status="closed", closed_on=bdate, medium_kind=after["medium_kind"]))
-    conn.execute(update(sms_t).where(sms_t.c.account_number == account,
-                                     sms_t.c.status == "active").values(status="closed"))
-    # The medium taken back is voided in the voucher stock (a reversal restores it).
-    if r.medium_kind in MEDIUM_VOUCHER_KINDS:
-        void_returned_in(conn, branch=req.branch, operator=req.teller, entry_key=req.key,
-                         kind=MEDIUM_VOUCHER_KINDS[r.medium_kind], account=account)
-    return lambda entry_id: record_event(conn, entry_id, account, "close", before, after, bdate)
-
-
-def _undo_close(conn: Connection, row, bdate: dt.date) -> None:
-    before = json.loads(row.before)
-    conn.execute(update(accounts_t).where(accounts_t.c.number == row.account_number).values(
-        status=before["status"], closed_on=None, medium_kind=before["medium_kind"]))
-    conn.execute(update(sms_t).where(sms_t.c.account_number == row.account_number,
-                                     sms_t.c.status == "closed").values(status="active"))
+    def changes(self) -> dict:
+        return {k: v for k, v in (("withdrawal_method", self.withdrawal_method),
+                                  ("scope", self.scope)) if v is not None}
 
 
 def maintenance_problems(changes: dict) -> list[Problem]:
@@ -180,31 +170,41 @@ def maintenance_problems(changes: dict) -> list[Problem]:
     return out
 
 
-def _apply_maintain(conn: Connection, req, args: dict, bdate: dt.date):
-    account = args.get("account", "")
-    r = _locked(conn, account)
-    if r.kind != "personal_current" or r.status in ("closed", "settled"):
-        raise PostingRefused("not_maintainable", "账户已销户或不是个人活期账户，不能维护",
-                             "Closed or not a personal current account", account=account)
-    changes = dict(args.get("changes") or {})
-    problems = maintenance_problems(changes)
-    if problems:
-        raise PostingRefused("bad_change", problems[0].message, problems[0].message_en)
-    before = {k: getattr(r, k) for k, v in changes.items() if getattr(r, k) != v}
-    after = {k: changes[k] for k in before}
-    if not after:
-        raise PostingRefused("no_change", "没有修改任何项目", "Nothing was changed")
-    conn.execute(update(accounts_t).where(accounts_t.c.number == account).values(**after))
-    return lambda entry_id: record_event(conn, entry_id, account, "maintain", before, after,
-                                         bdate)
+class AccountMaintenanceRule(PostingRule):
+    """18500: the customer proves the password (凭密 accounts) before the account's
+    terms change."""
 
+    name = "accounts.maintain"
 
-def _undo_maintain(conn: Connection, row, bdate: dt.date) -> None:
-    conn.execute(update(accounts_t).where(accounts_t.c.number == row.account_number)
-                 .values(**json.loads(row.before)))
+    def __init__(self, verifier: Callable[[], PinVerifier | None]) -> None:
+        self.verifier = verifier
 
+    def applies(self, request) -> bool:
+        return request.reverses_entry_id is not None or \
+            request.one(AccountMaintenance) is not None
 
-register_effect("account.settle_interest", _apply_settle)
-register_effect("account.close", _apply_close)
-register_effect("account.maintain", _apply_maintain)
-UNDO.update({"interest": _undo_settle, "close": _undo_close, "maintain": _undo_maintain})
+    def write(self, p: Posting) -> None:
+        a = p.request.one(AccountMaintenance)
+        if a is None:
+            return
+        r = _locked(p.conn, a.account)
+        if r.kind != "personal_current" or r.status in ("closed", "settled"):
+            raise PostingRefused("not_maintainable", "账户已销户或不是个人活期账户，不能维护",
+                                 "Closed or not a personal current account", account=a.account)
+        if needs_pin(r):
+            verify_proof(p, r, proof_for(p, a.account), self.verifier(), PinAttemptPolicy())
+        changes = a.changes()
+        problems = maintenance_problems(changes)
+        if problems:
+            raise PostingRefused("bad_change", problems[0].message, problems[0].message_en)
+        old = {k: getattr(r, k) for k, v in changes.items() if getattr(r, k) != v}
+        new = {k: changes[k] for k in old}
+        if not new:
+            raise PostingRefused("no_change", "没有修改任何项目", "Nothing was changed")
+        p.conn.execute(update(accounts_t).where(accounts_t.c.number == a.account).values(**new))
+        record_event(p, a.account, "maintain", old, new)
+
+    def undo(self, p: Posting) -> None:
+        for row in events_of(p, "maintain"):
+            p.conn.execute(update(accounts_t).where(
+                accounts_t.c.number == row.account_number).values(**before(row)))

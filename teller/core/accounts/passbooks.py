@@ -255,32 +255,38 @@ class PassbookService:
             return self._active(conn, account)
         return run_in_transaction(self.engine, work)
 
-    def replace_in(self, conn: Connection, acct, voucher_number: str, reason: str, *,
-                   teller: str, bdate: dt.date) -> BookInfo:
-        """一般换发 inside the caller's transaction: void the active book, issue
-        book number + 1 carrying the pointer (the new book starts with 承前页)."""
-        old = conn.execute(select(books_t).where(books_t.c.account_number == acct.number,
-                                                 books_t.c.status == "active")
-                           .with_for_update()).first()
-        if old is None:
-            raise PostingRefused("no_passbook", "该账户没有在用存折", "The account has no passbook",
-                                 account=acct.number)
-        conn.execute(update(books_t).where(books_t.c.id == old.id).values(
-            status="voided", voided_on=bdate, void_reason=reason))
-        self._insert_book(conn, acct.number, int(old.book_number) + 1, voucher_number,
-                          int(old.last_posting_id), teller, bdate)
-        return self._active(conn, acct.number)
-
     def _insert_book(self, conn: Connection, account: str, number: int, voucher: str,
                      pointer: int, teller: str, bdate: dt.date) -> None:
-        if not voucher.isdigit() or not 6 <= len(voucher) <= 32:
-            raise PostingRefused("bad_voucher_number", "存折凭证号须为6至32位数字",
-                                 "The passbook voucher number must be 6-32 digits")
-        conn.execute(insert(books_t).values(
-            account_number=account, book_number=number, voucher_number=voucher, status="active",
-            lines_per_page=self.geometry.lines_per_page, pages=self.geometry.pages, last_page=1,
-            last_line=0, last_posting_id=pointer, issued_on=bdate, issued_by=teller,
-            voided_on=None, void_reason=""))
+        insert_book(conn, account, number, voucher, pointer, teller, bdate, self.geometry)
+
+
+def replace_book(conn: Connection, acct, voucher_number: str, reason: str, *, teller: str,
+                 bdate: dt.date, geometry: PassbookGeometry) -> None:
+    """一般换发: void the active book, issue book number + 1 carrying the pointer
+    (the new book starts with 承前页)."""
+    old = conn.execute(select(books_t).where(books_t.c.account_number == acct.number,
+                                             books_t.c.status == "active")
+                       .with_for_update()).first()
+    if old is None:
+        raise PostingRefused("no_passbook", "该账户没有在用存折", "The account has no passbook",
+                             account=acct.number)
+    conn.execute(update(books_t).where(books_t.c.id == old.id).values(
+        status="voided", voided_on=bdate, void_reason=reason))
+    insert_book(conn, acct.number, int(old.book_number) + 1, voucher_number,
+                int(old.last_posting_id), teller, bdate, geometry)
+
+
+def insert_book(conn: Connection, account: str, number: int, voucher: str, pointer: int,
+                teller: str, bdate: dt.date, geometry: PassbookGeometry) -> None:
+    """Book ``number`` of ``account``, printing from posting ``pointer`` on."""
+    if not voucher.isdigit() or not 6 <= len(voucher) <= 32:
+        raise PostingRefused("bad_voucher_number", "存折凭证号须为6至32位数字",
+                             "The passbook voucher number must be 6-32 digits")
+    conn.execute(insert(books_t).values(
+        account_number=account, book_number=number, voucher_number=voucher, status="active",
+        lines_per_page=geometry.lines_per_page, pages=geometry.pages, last_page=1,
+        last_line=0, last_posting_id=pointer, issued_on=bdate, issued_by=teller,
+        voided_on=None, void_reason=""))
 
 
 def _lock_account(conn: Connection, account: str):

@@ -18,14 +18,17 @@ from sqlalchemy.engine import Engine
 from teller.core.accounts.models import Product
 from teller.core.controls.models import AccountControl
 from teller.core.customers.models import Customer
-from teller.core.accounts import lifecycle as account_lifecycle
 from teller.core.accounts import opening as account_opening
 from teller.core.ledger import models as m
 from teller.core.customers.service import CustomerInfo, CustomerService, find_customer
 from teller.core.ledger.db import reader, run_in_transaction
 from teller.core.accounts.models import SmsSigning
-from teller.core.accounts.pin_verifier import PinKeyMismatch, PinVerifier
-from teller.domain.pin import PinBlock, PinFormatError
+from teller.core.accounts.interest import interest_due
+from teller.core.accounts.pin_verifier import PinVerifier
+from teller.core.accounts.rules import pin_value
+from teller.core.ledger.accounts import internal_account
+from teller.core.ledger.records import PostingRefused, format_journal_number
+from teller.domain.pin import PinBlock
 from teller.domain.problems import Problem
 
 accounts_t = m.Account.__table__
@@ -138,43 +141,21 @@ class PersonalServices:
         """The verification value of a new password keyed twice on the PIN pad, or
         why not (the two entries differ, no verifier, key mismatch). Only the
         verifier looks inside the blocks; the PIN never reaches this code."""
-        if self.verifier is None:
-            return None, Problem("pin", "本系统未配置密码验证服务，不能设置密码",
-                                 "No PIN verifier is configured")
         try:
-            value = self.verifier.make_verification_value(pan, first)
-            same = self.verifier.verify(pan, again, value)
-        except PinKeyMismatch as exc:
-            return None, Problem("pin", exc.message, exc.message_en)
-        except PinFormatError:
-            return None, Problem("pin", "密码须为6位数字", "The password must be 6 digits")
-        if not same:
-            return None, Problem("pin_again", "两次输入的密码不一致，请重新输入",
-                                 "The two entries differ; key the password again")
-        return value, None
-
-    def verify_pin(self, account: str, block: PinBlock) -> Problem | None:
-        """Check the customer's password under the 3-strikes rule (counts failures)."""
-        if self.verifier is None:
-            return Problem("pin", "本系统未配置密码验证服务", "No PIN verifier is configured")
-        from teller.core.accounts.pins import CustomerPinService
-        try:
-            decision = CustomerPinService(self.engine, self.verifier).verify(account, block)
-        except PinKeyMismatch as exc:
-            return Problem("pin", exc.message, exc.message_en)
-        return None if decision.accepted else Problem("pin", decision.message,
-                                                      decision.message_en)
+            return pin_value(self.verifier, pan, first, again), None
+        except PostingRefused as exc:
+            field = "pin_again" if exc.code == "pin_mismatch" else "pin"
+            return None, Problem(field, exc.message, exc.message_en)
 
     # -- closure -----------------------------------------------------------------
     def interest_expense_account(self, branch: str) -> str | None:
         """The branch's 利息支出 internal account (GL 6411) that pays interest."""
-        from teller.core.ledger.accounts import internal_account
         with reader(self.engine) as conn:
             return internal_account(conn, branch, "interest_expense")
 
     def interest_due(self, account: str) -> int:
         with reader(self.engine) as conn:
-            return account_lifecycle.interest_due(conn, account)
+            return interest_due(conn, account)
 
     # -- queries -----------------------------------------------------------------
     def account_detail(self, number: str) -> AccountDetail | None:
@@ -239,7 +220,6 @@ class PersonalServices:
                        entries_t.c.journal_sequence, entries_t.c.txn_code)
                 .join(entries_t, entries_t.c.id == postings_t.c.entry_id)
                 .where(and_(*conds)).order_by(postings_t.c.id).limit(limit)).all()
-        from teller.core.ledger.records import format_journal_number
         return tuple(HistoryLine(r.business_date,
                                  format_journal_number(r.business_date, r.teller_code,
                                                        r.journal_sequence),

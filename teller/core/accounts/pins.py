@@ -1,5 +1,6 @@
-"""Customer passwords (交易密码) in the core: set, verify under the 3-strikes
-rule, unlock — through the :class:`~teller.core.accounts.pin_verifier.PinVerifier` seam.
+"""Customer passwords (交易密码) outside a posting: set, verify under the
+3-strikes rule, unlock — through the :class:`~teller.core.accounts.pin_verifier.PinVerifier`
+seam, with the posting rules' own check (``teller.core.accounts.rules``).
 
 The core stores only the verifier's value; the PIN block arrives encrypted from
 the PIN pad and only the verifier (a bank's HSM, or the built-in zone-key
@@ -19,11 +20,10 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection, Engine
 
+from teller.core.accounts.pin_verifier import PinAttemptDecision, PinAttemptPolicy, PinVerifier
+from teller.core.accounts.rules import pan_of, record_pin_attempt
 from teller.core.ledger import models as m
 from teller.core.ledger.db import run_in_transaction
-from teller.core.accounts.pin_verifier import (
-    PinAttemptDecision, PinAttemptPolicy, PinAttemptState, PinVerifier, check_pin,
-)
 from teller.core.ledger.records import PostingRefused
 from teller.domain.pin import PinBlock
 
@@ -47,20 +47,14 @@ class CustomerPinService:
         run_in_transaction(self.engine, work)
 
     def verify(self, account: str, pin_block: PinBlock) -> PinAttemptDecision:
-        """Check the customer's PIN and record the outcome (failures, lock)."""
+        """Check the customer's PIN and record the outcome (failures, lock) — the
+        posting rule's own check (``accounts.rules.record_pin_attempt``)."""
         def work(conn: Connection) -> PinAttemptDecision:
             row = self._lock(conn, account)
             if row.pin_verification_value is None:
                 raise PostingRefused("no_password", "该账户未设置交易密码",
                                      "The account has no password", account=account)
-            state = PinAttemptState(int(row.pin_failures), bool(row.pin_locked))
-            decision = check_pin(self.verifier, self.policy, state, pan_of(row), pin_block,
-                                 row.pin_verification_value)
-            if decision.state != state:
-                conn.execute(update(accounts_t).where(accounts_t.c.number == account).values(
-                    pin_failures=decision.state.consecutive_failures,
-                    pin_locked=decision.state.locked))
-            return decision
+            return record_pin_attempt(conn, account, pin_block, self.verifier, self.policy)
         return run_in_transaction(self.engine, work)
 
     def unlock(self, account: str) -> None:
@@ -81,8 +75,3 @@ class CustomerPinService:
             raise PostingRefused("no_account", f"账户 {account} 不存在",
                                  f"Account {account} does not exist", account=account)
         return row
-
-
-def pan_of(row) -> str:
-    """The number a PIN block for this account is bound to."""
-    return row.medium_number if row.medium_kind == "card" and row.medium_number else row.number

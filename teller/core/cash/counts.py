@@ -1,17 +1,17 @@
-"""Cash boxes and the vault by denomination (尾箱与金库券别管理).
+"""Cash boxes and the vault by denomination (尾箱与金库券别管理) — the cash
+posting rules.
 
 The GL figure of a box is its account's balance on subject 1001; the same money
-is held by denomination in ``cash_holdings``. The posting engine's cash hook
-(:func:`post_counts`) writes every cash entry's counts (``cash_movements``) in
-the posting's own transaction, after the engine has locked the box's account
-row; the flows post through ``teller.core.cash.service.CashService``:
+is held by denomination in ``cash_holdings``. Every entry with a leg on a cash
+account carries its count (:class:`CashCount`), and :class:`CashRule` checks and
+writes it in the posting's own transaction, after the kernel has locked the
+box's account row::
 
-    cash = CashService(engine, PostingEngine(engine))
-    cash.post(EntryRequest(key="T01-1", branch="0101", teller="T001", terminal="T01",
-                           txn_code="10020", step="post",
-                           legs=(Leg(box, "D", 25000), Leg(customer, "C", 25000)),
-                           cash=(CashCount(box, received=((10000, 3),),
-                                           paid=((5000, 1),)),)))   # 找零 50
+    ledger.post(EntryRequest(key="T01-1", branch="0101", teller="T001", terminal="T01",
+                             txn_code="10020", step="post",
+                             legs=(Leg(box, "D", 25000), Leg(customer, "C", 25000)),
+                             attachments=(CashCount(box, received=((10000, 3),),
+                                                    paid=((5000, 1),)),)))   # 找零 50
 
 Rules (refusals are :class:`PostingRefused`, nothing is written):
 - every leg on a cash account (kinds ``vault`` and ``cash_box``) carries a
@@ -20,42 +20,45 @@ Rules (refusals are :class:`PostingRefused`, nothing is written):
 - a teller's box is used only by the teller who has drawn it today (签到领用);
   the vault, and a box kept in it (not drawn), only by a supervisor or
   administrator;
-- ``cash_action`` ties an entry to the cash workflow in the same transaction:
-  ``send:<teller|vault>`` (调出, cash to the 2241 in-transit account),
-  ``confirm:<transfer id>`` (调入确认, the receiver's count must equal the
+- the cash workflow's steps are attachments checked in the same transaction:
+  :class:`CashTransferOut` (调出, cash to the 2241 in-transit account),
+  :class:`CashTransferConfirm` (调入确认, the receiver's count must equal the
   sender's; the sender confirming into the giving box takes it back, 退回),
-  ``balance`` (轧账 with a difference: the box is set to the blind count,
-  the difference goes to 2241 待处理长款/短款 under a supervisor's
-  authorization and into the over/short register), ``resolve:<id>:<how>``
+  :class:`CashBalancing` (轧账 with a difference: the box is set to the blind
+  count, the difference goes to 2241 待处理长款/短款 under a supervisor's
+  authorization and into the over/short register), :class:`OverShortResolution`
   (长短款处理: made_good / write_off for a shortage, refund / income for an
   overage);
-- a reversal (冲正) moves the original counts back.
+- a reversal (冲正) moves the original counts back;
+- :class:`CashAuthorizationRule`: cash paid out to a customer above the
+  branch's limits needs a level-A / level-B supervisor (授权限额).
 
-The rules are part of the posting engine itself (:func:`post_counts` is its
-cash hook, run in every Python-path posting's transaction — ``post``,
-``post_in`` of the core services such as time deposits and loss fees, and
-reversals), so no path can move GL 1001 without moving the box's notes.
 ``teller.core.cash.service`` is the flows' facade: reads, proposals, transfers.
 """
 from __future__ import annotations
 
-import datetime as dt
 import json
+from dataclasses import dataclass
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
-from teller.core.cash.models import CashBalancing, CashBox, CashDenomination, CashHolding, CashMovement, CashTransfer, OverShortItem
-from teller.core.operators.models import User
-from teller.core.ledger import models as m
+from teller.core.cash.models import (
+    CashBalancing, CashBox, CashDenomination, CashHolding, CashMovement, CashTransfer,
+    OverShortItem,
+)
 from teller.core.ledger.accounts import internal_account
-from teller.core.ledger.records import CashCount, EntryRequest, PostedEntry, PostingRefused
+from teller.core.ledger.models import Account, Branch
+from teller.core.ledger.records import Attachment, PostedEntry, PostingRefused
+from teller.core.ledger.rules import Posting, PostingRule
+from teller.core.operators.models import User
+from teller.core.operators.rules import OPERATOR_ROLE
 from teller.domain import cash as dc
 from teller.domain.money import Money
 
-accounts_t = m.Account.__table__
+accounts_t = Account.__table__
 users_t = User.__table__
-branches_t = m.Branch.__table__
+branches_t = Branch.__table__
 denoms_t = CashDenomination.__table__
 boxes_t = CashBox.__table__
 holdings_t = CashHolding.__table__
@@ -169,10 +172,57 @@ def movement_counts(row) -> tuple[dict[int, int], dict[int, int]]:
     return parse_counts(row.received), parse_counts(row.paid)
 
 
+@dataclass(frozen=True)
+class CashCount(Attachment, wire_name="cash.count"):
+    """券别明细 of one cash account (尾箱/金库, 1001) in one entry: the pieces
+    taken in and handed out per denomination (fen). Change given back (找零) is
+    ``paid`` on a deposit, so ``received - paid`` always equals the account's
+    net cash movement in the entry."""
+
+    account: str
+    received: tuple[tuple[int, int], ...] = ()
+    paid: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def net_fen(self) -> int:
+        return sum(d * n for d, n in self.received) - sum(d * n for d, n in self.paid)
+
+
+@dataclass(frozen=True)
+class CashTransferOut(Attachment, wire_name="cash.transfer_out"):
+    """现金调出 to teller ``to``, or to the vault (``to`` = "vault")."""
+
+    to: str
+
+
+@dataclass(frozen=True)
+class CashTransferConfirm(Attachment, wire_name="cash.transfer_confirm"):
+    """调入确认 of transfer ``transfer_id`` (or 退回 by its sender)."""
+
+    transfer_id: int
+
+
+@dataclass(frozen=True)
+class CashBalancing(Attachment, wire_name="cash.balancing"):
+    """轧账 with a difference: the entry's count is the full blind count."""
+
+
+@dataclass(frozen=True)
+class OverShortResolution(Attachment, wire_name="cash.over_short_resolution"):
+    """长短款处理 of register item ``item_id``: made_good / write_off (short),
+    refund / income (over)."""
+
+    item_id: int
+    how: str
+
+
+ACTIONS = (CashTransferOut, CashTransferConfirm, CashBalancing, OverShortResolution)
+
+
 def made_up_count(conn: Connection, box: str, amount: int, direction: str) -> CashCount:
-    """券别 of a cash amount a core service works out itself (a loss-report fee,
-    a closure's payout): the make-up largest first (配款建议), a payout only from
-    the notes ``box`` holds. ``direction`` 'in' (received) or 'out' (paid)."""
+    """券别 of a cash amount the core works out itself: the make-up largest first
+    (配款建议), a payout only from the notes ``box`` holds. ``direction`` 'in'
+    (received) or 'out' (paid)."""
     names = active_denominations(conn)
     held = read_holdings(conn, box) if direction == "out" else None
     notes = dc.propose(amount, list(names), held)
@@ -183,81 +233,107 @@ def made_up_count(conn: Connection, box: str, amount: int, direction: str) -> Ca
     return CashCount(box, received=pairs) if direction == "in" else CashCount(box, paid=pairs)
 
 
-def load_opening_counts(conn: Connection, account: str, counts: dict[int, int]) -> None:
-    """尾箱券别初始化: give a box that holds no counts yet its opening count; it
-    must add up to the account's GL balance (a box taken over from an older
-    system, the demo). Refused once the box has counts."""
-    ensure_box(conn, account)
-    if read_holdings(conn, account, lock=True):
-        refuse("counts_exist", "尾箱已有券别，不能初始化", "The box already has counts", account)
-    balance = conn.execute(select(accounts_t.c.balance)
-                           .where(accounts_t.c.number == account)).scalar_one()
-    clean = dc.clean(counts)
-    names = active_denominations(conn)
-    if any(d not in names or n < 0 for d, n in clean.items()) or dc.total(clean) != balance:
-        refuse("opening_count_mismatch",
-               f"券别合计 {fmt(dc.total(clean))} 与账户余额 {fmt(int(balance))} 不符",
-               "The opening count must equal the GL balance", account)
-    if clean:
-        conn.execute(insert(holdings_t), [{"account_number": account, "value_fen": d,
-                                           "pieces": n} for d, n in clean.items()])
+BOX_STATUS, BOX_HOLDER = "box_status", "box_holder"  # the account columns
 
 
-def record_counts(conn: Connection, req: EntryRequest, posted: PostedEntry,
-                  now: dt.datetime) -> None:
-    """The posting hook: check and write the counts of ``posted`` (see module doc)."""
-    numbers = sorted({leg.account for leg in posted.legs})
-    kinds = {r.number: r.kind for r in conn.execute(
-        select(accounts_t.c.number, accounts_t.c.kind).where(accounts_t.c.number.in_(numbers)))}
-    cash_accts = [n for n in numbers if kinds.get(n) in CASH_KINDS]
-    counts = {c.account: c for c in req.cash}
-    if len(counts) != len(req.cash):
-        refuse("cash_count_twice", "同一现金账户的券别明细重复", "Two counts for one box")
-    for a in counts:
-        if a not in cash_accts:
-            refuse("cash_count_not_cash", "券别明细只能用于现金（尾箱/金库）分录",
-                   "Counts are only for cash legs", a)
-    action = req.cash_action
-    if not cash_accts and not action:
-        return
-    role = conn.execute(select(users_t.c.role).where(users_t.c.code == req.teller)).scalar()
-    net: dict[str, int] = {a: 0 for a in cash_accts}
-    for leg in posted.legs:
-        if leg.account in net:  # 1001 is debit-natured: a debit brings cash in
-            net[leg.account] += leg.amount if leg.direction == "D" else -leg.amount
-    for a in cash_accts:
-        box = ensure_box(conn, a)
-        if box["kind"] == "teller":
-            # A box kept in the vault (not drawn) is the vault's keepers' to fill.
-            kept = box["status"] == "stored" and role in VAULT_ROLES
-            if not kept and (box["status"] != "drawn" or box["holder_user"] != req.teller):
-                refuse("no_cash_box", "柜员未签到领用该尾箱，不能办理现金业务",
-                       "The teller has not drawn this cash box", a)
-        elif role not in VAULT_ROLES:
-            refuse("vault_role", "金库现金只能由主管收付", "Only a supervisor handles the vault", a)
-    names = active_denominations(conn)
-    if action == "balance":
-        _balance(conn, req, posted, cash_accts, counts, kinds, names, now)
-        return
-    for a in cash_accts:
-        c = counts.get(a)
-        if c is None:
-            refuse("cash_count_missing", "现金交易须录入券别明细",
-                   "A cash entry needs the count by denomination", a)
-        assert c is not None
-        if c.net_fen != net[a]:
-            refuse("cash_count_mismatch",
-                   f"券别合计 {fmt(c.net_fen)} 与现金金额 {fmt(net[a])} 不符（含找零）",
-                   "The count does not add up to the cash amount", a)
-        apply_movement(conn, posted.entry_id, a, dc.clean(c.received), dc.clean(c.paid), names)
-    if action.startswith("send:"):
-        _send(conn, req, posted, action[5:], cash_accts, counts, kinds, now)
-    elif action.startswith("confirm:"):
-        _confirm(conn, req, posted, action[8:], cash_accts, counts, kinds, role, now)
-    elif action.startswith("resolve:"):
-        _resolve(conn, req, posted, action[8:], kinds, now)
-    elif action:
-        refuse("bad_cash_action", f"未知现金操作 {action}", f"Unknown cash action {action}")
+def _may_use(kind: str, status: str | None, holder: str | None, teller: str,
+             role: str | None) -> tuple[str, str, str] | None:
+    """Why ``teller`` (of ``role``) may not move a box's notes, or None."""
+    if kind == "cash_box":
+        kept = (status or "stored") == "stored" and role in VAULT_ROLES
+        if not kept and (status != "drawn" or holder != teller):
+            return ("no_cash_box", "柜员未签到领用该尾箱，不能办理现金业务",
+                    "The teller has not drawn this cash box")
+    elif role not in VAULT_ROLES:
+        return ("vault_role", "金库现金只能由主管收付", "Only a supervisor handles the vault")
+    return None
+
+
+class CashRule(PostingRule):
+    """Cash by denomination with every entry on a cash account, and the cash
+    workflow's steps (transfer, confirmation, balancing, over/short)."""
+
+    name = "cash.counts"
+
+    def account_columns(self, business_date):
+        box = boxes_t.c.account_number == accounts_t.c.number
+        return {BOX_STATUS: select(boxes_t.c.status).where(box).scalar_subquery(),
+                BOX_HOLDER: select(boxes_t.c.holder_user).where(box).scalar_subquery()}
+
+    def check(self, p: Posting) -> None:
+        req = p.request
+        cash_accts = sorted(n for n, a in p.accounts.items() if a.kind in CASH_KINDS)
+        counts = req.all(CashCount)
+        actions = [a for a in req.attachments if isinstance(a, ACTIONS)]
+        if not cash_accts and not counts and not actions:
+            return
+        if p.is_reversal:
+            if counts or actions:
+                refuse("cash_on_reversal", "冲正按原交易券别退回，不能另录券别",
+                       "A reversal moves the original counts back; it takes no counts")
+            return  # the original's notes go back: :meth:`undo`
+        by_account = {c.account: c for c in counts}
+        if len(by_account) != len(counts):
+            refuse("cash_count_twice", "同一现金账户的券别明细重复", "Two counts for one box")
+        for a in by_account:
+            if a not in cash_accts:
+                refuse("cash_count_not_cash", "券别明细只能用于现金（尾箱/金库）分录",
+                       "Counts are only for cash legs", a)
+        if len(actions) > 1:
+            refuse("bad_cash_action", "一笔分录只能办理一项现金业务",
+                   "One cash workflow step per entry")
+        role = getattr(p.start, OPERATOR_ROLE)
+        for a in cash_accts:
+            acct = p.accounts[a]
+            problem = _may_use(acct.kind, getattr(acct, BOX_STATUS), getattr(acct, BOX_HOLDER),
+                               req.teller, role)
+            if problem:
+                refuse(*problem, account=a)
+        action = actions[0] if actions else None
+        if isinstance(action, (CashBalancing, OverShortResolution)):
+            p.require("A", "长短款挂账与处理须主管授权",
+                      "Over/short entries need a supervisor's authorization")
+        if isinstance(action, CashBalancing):
+            return  # the blind count is the whole box, not a movement: checked in write
+        for a in cash_accts:
+            c = by_account.get(a)
+            if c is None:
+                refuse("cash_count_missing", "现金交易须录入券别明细",
+                       "A cash entry needs the count by denomination", a)
+            assert c is not None
+            if c.net_fen != p.net(a):
+                refuse("cash_count_mismatch",
+                       f"券别合计 {fmt(c.net_fen)} 与现金金额 {fmt(p.net(a))} 不符（含找零）",
+                       "The count does not add up to the cash amount", a)
+
+    def write(self, p: Posting) -> None:
+        req = p.request
+        cash_accts = sorted(n for n, a in p.accounts.items() if a.kind in CASH_KINDS)
+        action = next((a for a in req.attachments if isinstance(a, ACTIONS)), None)
+        if not cash_accts and action is None:
+            return
+        assert p.posted is not None and p.entry_id is not None
+        for a in cash_accts:
+            if getattr(p.accounts[a], BOX_STATUS) is None:
+                ensure_box(p.conn, a)
+        counts = {c.account: c for c in req.all(CashCount)}
+        kinds = {n: a.kind for n, a in p.accounts.items()}
+        names = active_denominations(p.conn)
+        if isinstance(action, CashBalancing):
+            _balance(p, cash_accts, counts, kinds, names)
+            return
+        for a in cash_accts:
+            c = counts[a]
+            apply_movement(p.conn, p.entry_id, a, dc.clean(c.received), dc.clean(c.paid), names)
+        if isinstance(action, CashTransferOut):
+            _send(p, action.to, cash_accts, counts, kinds)
+        elif isinstance(action, CashTransferConfirm):
+            _confirm(p, action.transfer_id, cash_accts, counts, kinds)
+        elif isinstance(action, OverShortResolution):
+            _resolve(p, action, kinds)
+
+    def undo(self, p: Posting) -> None:
+        reverse_counts(p)
 
 
 def _leg_of_kind(posted: PostedEntry, kinds: dict[str, str], kind: str, direction: str):
@@ -265,7 +341,9 @@ def _leg_of_kind(posted: PostedEntry, kinds: dict[str, str], kind: str, directio
             if kinds.get(leg.account) == kind and leg.direction == direction]
 
 
-def _send(conn, req, posted, to, cash_accts, counts, kinds, now) -> None:
+def _send(p: Posting, to: str, cash_accts, counts, kinds) -> None:
+    conn, req, posted = p.conn, p.request, p.posted
+    assert posted is not None
     out = [leg for leg in posted.legs if leg.account in cash_accts and leg.direction == "C"]
     transit = _leg_of_kind(posted, kinds, IN_TRANSIT_KIND, "D")
     if len(out) != 1 or len(transit) != 1 or len(posted.legs) != 2 \
@@ -277,12 +355,10 @@ def _send(conn, req, posted, to, cash_accts, counts, kinds, now) -> None:
     c = counts[source]
     if c.received:
         refuse("bad_transfer", "调出只能付出现金", "A transfer only pays out")
-    bdate = posted.business_date
     if to == "vault":
         if from_kind == "vault":
             refuse("vault_to_vault", "金库不能调拨给金库", "Vault to vault makes no sense")
-        branch = conn.execute(select(accounts_t.c.branch_code)
-                              .where(accounts_t.c.number == source)).scalar_one()
+        branch = p.accounts[source].branch_code
         to_account, to_user, kind = internal_account(conn, branch, "vault"), None, "hand_in"
         if to_account is None:
             refuse("no_vault", "网点没有金库账户", "The branch has no vault")
@@ -295,17 +371,17 @@ def _send(conn, req, posted, to, cash_accts, counts, kinds, now) -> None:
         to_account, to_user = None, to
         kind = "issue" if from_kind == "vault" else "teller"
     conn.execute(insert(transfers_t).values(
-        branch_code=req.branch, business_date=bdate, kind=kind, from_account=source,
+        branch_code=req.branch, business_date=p.business_date, kind=kind, from_account=source,
         to_account=to_account, from_user=req.teller, to_user=to_user, amount=out[0].amount,
         counts=counts_json(dict(c.paid)), status="in_transit",
-        out_entry_id=posted.entry_id, in_entry_id=None, confirmed_by=None, created_at=now,
+        out_entry_id=p.entry_id, in_entry_id=None, confirmed_by=None, created_at=p.now,
         confirmed_at=None))
 
 
-def _confirm(conn, req, posted, ident, cash_accts, counts, kinds, role, now) -> None:
-    if not ident.isdigit():
-        refuse("no_transfer", "调拨编号无效", "Bad transfer number")
-    t = conn.execute(select(transfers_t).where(transfers_t.c.id == int(ident))
+def _confirm(p: Posting, ident: int, cash_accts, counts, kinds) -> None:
+    conn, req, posted = p.conn, p.request, p.posted
+    assert posted is not None
+    t = conn.execute(select(transfers_t).where(transfers_t.c.id == ident)
                      .with_for_update()).first()
     if t is None or t.branch_code != req.branch:
         refuse("no_transfer", f"调拨 {ident} 不存在", "No such transfer")
@@ -319,6 +395,7 @@ def _confirm(conn, req, posted, ident, cash_accts, counts, kinds, role, now) -> 
                "A confirmation is one cash debit and one in-transit credit of the same amount")
     target = into[0].account
     returned = req.teller == t.from_user and target == t.from_account  # 退回: sender takes it back
+    role = getattr(p.start, OPERATOR_ROLE)
     if returned:
         pass
     elif t.to_user is None:
@@ -334,11 +411,12 @@ def _confirm(conn, req, posted, ident, cash_accts, counts, kinds, role, now) -> 
                "The count differs from what was sent; count again")
     conn.execute(update(transfers_t).where(transfers_t.c.id == t.id).values(
         status="returned" if returned else "confirmed", to_account=target,
-        in_entry_id=posted.entry_id,
-        confirmed_by=req.teller, confirmed_at=now))
+        in_entry_id=p.entry_id, confirmed_by=req.teller, confirmed_at=p.now))
 
 
-def _balance(conn, req, posted, cash_accts, counts, kinds, names, now) -> None:
+def _balance(p: Posting, cash_accts, counts, kinds, names) -> None:
+    conn, req, posted = p.conn, p.request, p.posted
+    assert posted is not None and p.entry_id is not None
     if len(cash_accts) != 1 or kinds[cash_accts[0]] != "cash_box" or len(posted.legs) != 2:
         refuse("bad_balancing", "轧账分录须为本人尾箱与待处理长短款",
                "Balancing posts the box against over/short suspense")
@@ -347,9 +425,6 @@ def _balance(conn, req, posted, cash_accts, counts, kinds, names, now) -> None:
     if c is None or c.paid:
         refuse("cash_count_missing", "轧账须录入尾箱全部券别", "Enter the full blind count")
     assert c is not None
-    if req.authorization is None:
-        refuse("needs_authorization", "长短款挂账须主管授权",
-               "An overage or shortage needs a supervisor's authorization")
     counted = dc.clean(c.received)
     system = read_holdings(conn, box, lock=True)
     diff = dc.total(counted) - dc.total(system)
@@ -361,32 +436,30 @@ def _balance(conn, req, posted, cash_accts, counts, kinds, names, now) -> None:
         refuse("balancing_changed", "尾箱在轧账期间发生变动或挂账金额不符，请重新轧账",
                "The box changed or the amount differs; balance again")
     more, fewer = dc.difference(counted, system)
-    apply_movement(conn, posted.entry_id, box, more, fewer, names)
-    assert req.authorization is not None
+    apply_movement(conn, p.entry_id, box, more, fewer, names)
     conn.execute(insert(items_t).values(
-        branch_code=req.branch, business_date=posted.business_date, teller_code=req.teller,
-        box_account=box, kind=kind, amount=abs(diff), status="open", entry_id=posted.entry_id,
-        authorized_by=req.authorization.supervisor, remark=req.memo[:200]))
+        branch_code=req.branch, business_date=p.business_date, teller_code=req.teller,
+        box_account=box, kind=kind, amount=abs(diff), status="open", entry_id=p.entry_id,
+        authorized_by=req.authorization.supervisor if req.authorization else None,
+        remark=req.memo[:200]))
     conn.execute(insert(balancings_t).values(
-        teller_code=req.teller, business_date=posted.business_date, box_account=box,
+        teller_code=req.teller, business_date=p.business_date, box_account=box,
         counted=counts_json(counted), system=counts_json(system),
-        difference=diff, entry_id=posted.entry_id,
-        last_movement_id=last_movement_id(conn, box), at=now))
+        difference=diff, entry_id=p.entry_id,
+        last_movement_id=last_movement_id(conn, box), at=p.now))
 
 
-def _resolve(conn, req, posted, spec, kinds, now) -> None:
-    ident, _, how = spec.partition(":")
-    item = conn.execute(select(items_t).where(items_t.c.id == int(ident) if ident.isdigit()
-                                              else items_t.c.id == -1)
+def _resolve(p: Posting, a: OverShortResolution, kinds) -> None:
+    conn, req, posted = p.conn, p.request, p.posted
+    assert posted is not None
+    item = conn.execute(select(items_t).where(items_t.c.id == a.item_id)
                         .with_for_update()).first()
     if item is None or item.branch_code != req.branch:
-        refuse("no_over_short", f"长短款登记 {ident} 不存在", "No such over/short item")
+        refuse("no_over_short", f"长短款登记 {a.item_id} 不存在", "No such over/short item")
     if item.status != "open":
         refuse("over_short_done", "该长短款已处理", "Already resolved")
-    if how not in RESOLUTIONS[item.kind]:
+    if a.how not in RESOLUTIONS[item.kind]:
         refuse("bad_resolution", "处理方式不适用于该长短款", "That resolution does not apply")
-    if req.authorization is None:
-        refuse("needs_authorization", "长短款处理须主管授权", "Needs a supervisor's authorization")
     side = "C" if item.kind == "short" else "D"  # clearing the suspense balance
     suspense = _leg_of_kind(posted, kinds, SUSPENSE[item.kind], side)
     if len(posted.legs) != 2 or len(suspense) != 1 or suspense[0].amount != item.amount:
@@ -394,41 +467,20 @@ def _resolve(conn, req, posted, spec, kinds, now) -> None:
         refuse("bad_resolution", f"处理金额须为 {fmt(item.amount)}，且冲销待处理{what}",
                "The resolution must clear the whole suspense amount")
     other = next(leg for leg in posted.legs if leg is not suspense[0])
-    wanted = "cash" if how in ("made_good", "refund") else WRITE_OFF[item.kind]
+    wanted = "cash" if a.how in ("made_good", "refund") else WRITE_OFF[item.kind]
     is_cash = kinds.get(other.account) in CASH_KINDS
     if (wanted == "cash") != is_cash or (not is_cash and kinds.get(other.account) != wanted):
         refuse("bad_resolution", "处理方式与对方账户不符", "The counter account does not fit")
-    assert req.authorization is not None
     conn.execute(update(items_t).where(items_t.c.id == item.id).values(
-        status="resolved", resolution=how, resolved_entry_id=posted.entry_id,
-        resolved_by=req.authorization.supervisor, resolved_at=now))
+        status="resolved", resolution=a.how, resolved_entry_id=p.entry_id,
+        resolved_by=req.authorization.supervisor if req.authorization else None,
+        resolved_at=p.now))
 
 
-def post_counts(conn: Connection, req: EntryRequest, posted: PostedEntry, kinds: dict,
-                now: dt.datetime) -> None:
-    """The posting engine's cash hook (teller.core.ledger.engine ``_post_in``), inside
-    the entry's transaction: an entry with a leg on a cash account (``kinds``:
-    account number -> kind of the entry's locked accounts), counts or a cash
-    action must move the box's notes — a reversal moves the original's back,
-    any other entry needs counts adding up to its cash legs. An entry without
-    any of them costs nothing here."""
-    cash_legs = any(kinds.get(leg.account) in CASH_KINDS for leg in req.legs)
-    if not cash_legs and not req.cash and not req.cash_action:
-        return
-    if req.reverses_entry_id is not None:
-        if req.cash or req.cash_action:
-            refuse("cash_on_reversal", "冲正按原交易券别退回，不能另录券别",
-                   "A reversal moves the original counts back; it takes no counts")
-        reverse_counts(conn, posted)
-        return
-    record_counts(conn, req, posted, now)
-
-
-def reverse_counts(conn: Connection, posted: PostedEntry) -> None:
-    """The reversal hook: put the original entry's pieces back where they were."""
-    orig = posted.reverses_entry_id
-    if orig is None:
-        return
+def reverse_counts(p: Posting) -> None:
+    """The reversal: put the original entry's pieces back where they were."""
+    orig = p.request.reverses_entry_id
+    conn = p.conn
     tied = conn.execute(select(transfers_t.c.id).where(
         (transfers_t.c.out_entry_id == orig) | (transfers_t.c.in_entry_id == orig))).first() \
         or conn.execute(select(items_t.c.id).where(
@@ -440,6 +492,7 @@ def reverse_counts(conn: Connection, posted: PostedEntry) -> None:
                          .order_by(moves_t.c.id)).all()
     if not moves:
         return
+    assert p.entry_id is not None
     names = active_denominations(conn)
     by_account: dict[str, tuple[dict[int, int], dict[int, int]]] = {}
     for mv in moves:
@@ -448,20 +501,56 @@ def reverse_counts(conn: Connection, posted: PostedEntry) -> None:
         for target, counts in ((back_out, received), (back_in, paid)):
             for d, n in counts.items():
                 target[d] = target.get(d, 0) + n
-    role = conn.execute(select(users_t.c.role).where(users_t.c.code == posted.teller)).scalar()
+    role = getattr(p.start, OPERATOR_ROLE)
     for account, (back_in, back_out) in sorted(by_account.items()):
         box = ensure_box(conn, account)
-        kept = box["status"] == "stored" and role in VAULT_ROLES
-        if box["kind"] == "teller" and not kept and (box["status"] != "drawn"
-                                                     or box["holder_user"] != posted.teller):
-            refuse("no_cash_box", "冲正现金交易须持有原尾箱", "Reversing cash needs the box",
-                   account)
-        if box["kind"] == "vault" and role not in VAULT_ROLES:
-            refuse("vault_role", "金库现金只能由主管收付", "Only a supervisor handles the vault")
-        apply_movement(conn, posted.entry_id, account, back_in, back_out, names)
+        problem = _may_use("cash_box" if box["kind"] == "teller" else "vault", box["status"],
+                           box["holder_user"], p.request.teller, role)
+        if problem:
+            code, zh, en = problem
+            if code == "no_cash_box":
+                zh, en = "冲正现金交易须持有原尾箱", "Reversing cash needs the box"
+            refuse(code, zh, en, account)
+        apply_movement(conn, p.entry_id, account, back_in, back_out, names)
 
 
+# -- 授权限额: large cash payouts need a supervisor ------------------------------------
+def cash_payout_need(amount: int, limit_a: int, limit_b: int) -> tuple[str, str, str] | None:
+    """(level, zh, en) a cash payout of ``amount`` to a customer needs under the
+    branch's limits, or None — the one rule the flows' pages and the core read.
+
+    >>> cash_payout_need(6_000_000, 5_000_000, 20_000_000)[0]
+    'A'
+    """
+    if amount > limit_b:
+        return ("B", f"现金支取超过 {fmt(limit_b)}，须B级主管授权",
+                f"Cash withdrawal above {fmt(limit_b)}")
+    if amount > limit_a:
+        return ("A", f"现金支取超过 {fmt(limit_a)}，须A级主管授权",
+                f"Cash withdrawal above {fmt(limit_a)}")
+    return None
 
 
-__all__ = ["CashCount", "post_counts", "record_counts", "reverse_counts", "made_up_count",
-           "CASH_KINDS", "IN_TRANSIT_KIND"]
+class CashAuthorizationRule(PostingRule):
+    """Cash paid out of a customer's account above the branch's limits needs a
+    supervisor of the level they name (授权限额, ``branches.cash_auth_limit_a/b``)."""
+
+    name = "cash.payout_authorization"
+
+    def check(self, p: Posting) -> None:
+        if p.is_reversal:
+            return
+        paid = sum(mv.leg.amount for mv in p.moves
+                   if mv.account.kind in CASH_KINDS and not mv.inflow)
+        if not paid or not any(not mv.inflow and mv.account.customer_id is not None
+                               for mv in p.moves):
+            return
+        need = cash_payout_need(paid, int(p.start.cash_auth_limit_a),
+                                int(p.start.cash_auth_limit_b))
+        if need:
+            p.require(*need)
+
+
+__all__ = ["CashCount", "CashTransferOut", "CashTransferConfirm", "CashBalancing",
+           "OverShortResolution", "CashRule", "CashAuthorizationRule", "cash_payout_need",
+           "made_up_count", "CASH_KINDS", "IN_TRANSIT_KIND"]

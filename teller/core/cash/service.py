@@ -1,12 +1,12 @@
 """The cash service (尾箱与金库服务): the flows' facade over cash by denomination.
 
-Posting with counts goes through the posting engine, whose cash hook
-(:func:`teller.core.cash.counts.post_counts`) checks and writes the notes; this
+Posting with counts goes through the kernel, whose cash rule
+(:class:`teller.core.cash.counts.CashRule`) checks and writes the notes; this
 module holds what the flows read — a box as the teller sees it, transfers in
 transit, the over/short register — and the few set-ups around it (limits,
 the in-transit account)::
 
-    cash = CashService(engine, PostingEngine(engine))
+    cash = CashService(engine)
     cash.box(box)            # BoxInfo: GL balance, holdings, limit (尾箱限额)
     cash.transfers("0101")   # 现金在途: TransferInfo still waiting for the receiver
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection, Engine
@@ -26,11 +26,7 @@ from teller.core.cash.counts import (
 )
 from teller.core.ledger.db import reader, run_in_transaction
 from teller.core.ledger.accounts import internal_account, open_account
-from teller.core.ledger.records import EntryRequest, PostedEntry
 from teller.domain import cash as dc
-
-if TYPE_CHECKING:
-    from teller.core.ledger.engine import PostingEngine
 
 
 @dataclass(frozen=True)
@@ -92,24 +88,13 @@ class OverShortInfo:
 class CashService:
     """Posting with counts, and the reads the flows need. One per core engine."""
 
-    def __init__(self, engine: Engine, posting: PostingEngine, *,
+    def __init__(self, engine: Engine, *,
                  clock: Callable[[], dt.datetime] = dt.datetime.now) -> None:
         self.engine = engine
-        self.posting = posting
         self.clock = clock
 
     def _now(self) -> dt.datetime:
         return self.clock().replace(tzinfo=None)
-
-    def post(self, req: EntryRequest, **hooks) -> PostedEntry:
-        """Post ``req``; its counts (``req.cash``) are checked and written by the
-        engine's cash hook (:func:`post_counts`) in the entry's transaction.
-        ``hooks`` (guard/record of other core rules) ride along to the engine."""
-        return self.posting.post(req, **hooks)
-
-    def reverse(self, entry_id: int, **kw) -> PostedEntry:
-        """冲正; the engine's cash hook moves the original's notes back."""
-        return self.posting.reverse(entry_id, **kw)
 
     # -- reads ---------------------------------------------------------------
     def denominations(self) -> tuple[tuple[int, str], ...]:

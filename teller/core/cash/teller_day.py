@@ -12,12 +12,12 @@ Rules
   sign-on draws the teller's own box when it is in the vault; a teller without
   a box may work, but every cash leg is refused (teller.core.cash.counts);
 - balancing (轧账) is blind: the teller enters the count by denomination and is
-  told only whether it agrees. A difference is posted through the posting
-  engine (cash_action 'balance', with a supervisor's authorization) — see
-  flow 09030; an agreeing count is recorded here;
+  told only whether it agrees. A difference is posted through the kernel
+  (:class:`~teller.core.cash.counts.CashBalancing`, with a supervisor's
+  authorization) — see flow 09030; an agreeing count is recorded here;
 - sign-off (签退) needs the box balanced since its last movement;
-- hand-over (交接): the receiving teller is present (their password), counts
-  the box, and the count must agree; the box changes holder.
+- hand-over (交接, :class:`BoxHandover`): the receiving teller is present (their
+  password), counts the box, and the count must agree; the box changes holder.
 """
 from __future__ import annotations
 
@@ -28,11 +28,15 @@ from typing import Callable, Mapping
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
-from teller.core.cash.models import CashBalancing, CashBox, CashHandover, CashTransfer, OverShortItem, TellerDay
-from teller.core.operators.models import User
-from teller.core.ledger import models as m
 from teller.core.cash.counts import counts_json, ensure_box, last_movement_id, read_holdings
+from teller.core.cash.models import (
+    CashBalancing, CashBox, CashHandover, CashTransfer, OverShortItem, TellerDay,
+)
+from teller.core.ledger import models as m
 from teller.core.ledger.db import reader, run_in_transaction
+from teller.core.ledger.records import Attachment, PostingRefused
+from teller.core.ledger.rules import Posting, PostingRule
+from teller.core.operators.models import User
 from teller.core.operators.service import OperatorService
 from teller.domain import cash as dc
 from teller.domain.money import Money
@@ -238,55 +242,6 @@ class TellerDayService:
             return []
         return run_in_transaction(self.engine, work)
 
-    # -- hand-over ---------------------------------------------------------------
-    def hand_over(self, from_teller: str, to_teller: str, to_password: str,
-                  counted: Mapping[int, int], *, terminal: str = "") -> list[Problem]:
-        """尾箱交接: ``to_teller`` (present: their password) counts the box and takes it."""
-        if to_teller == from_teller:
-            return [Problem("to_teller", "不能交接给自己", "Hand over to someone else")]
-        res = self.operators.sign_on(to_teller, to_password, terminal=terminal,
-                                     purpose="hand_over")
-        if not res.ok:
-            return [Problem("to_password", res.message, res.message_en)]
-
-        def work(conn: Connection) -> list[Problem]:
-            box = self._held(conn, from_teller)
-            if box is None:
-                return [Problem("", "交出柜员没有尾箱", "You hold no box")]
-            to = conn.execute(select(users_t).where(users_t.c.code == to_teller)).first()
-            branch = conn.execute(select(boxes_t.c.branch_code)
-                                  .where(boxes_t.c.account_number == box)).scalar_one()
-            if to is None or to.role != "teller" or to.branch_code != branch:
-                return [Problem("to_teller", f"{to_teller} 不是本网点柜员",
-                                f"{to_teller} is not a teller of the branch")]
-            bdate = _branch(conn, branch).business_date
-            day = conn.execute(select(days_t.c.status).where(
-                days_t.c.teller_code == to_teller, days_t.c.business_date == bdate)).scalar()
-            if day != "signed_on":
-                return [Problem("to_teller", f"接收柜员 {to_teller} 须先签到",
-                                "The receiving teller must be signed on")]
-            if self._held(conn, to_teller) is not None:
-                return [Problem("to_teller", f"接收柜员 {to_teller} 已持有尾箱",
-                                "The receiving teller already holds a box")]
-            system = read_holdings(conn, box, lock=True)
-            if dc.clean(counted) != dc.clean(system):
-                return [Problem("counts", "交接清点与尾箱不符，请重新清点",
-                                "The count does not agree with the box; count again")]
-            conn.execute(update(boxes_t).where(boxes_t.c.account_number == box)
-                         .values(holder_user=to_teller))
-            conn.execute(update(days_t).where(days_t.c.teller_code == from_teller,
-                                              days_t.c.business_date == bdate)
-                         .values(box_account=None))
-            conn.execute(update(days_t).where(days_t.c.teller_code == to_teller,
-                                              days_t.c.business_date == bdate)
-                         .values(box_account=box))
-            conn.execute(insert(handovers_t).values(
-                box_account=box, from_user=from_teller, to_user=to_teller,
-                business_date=bdate, counts=counts_json(system),
-                amount=dc.total(system), at=self._now()))
-            return []
-        return run_in_transaction(self.engine, work)
-
     # -- reads -------------------------------------------------------------------
     def status(self, teller: str) -> TellerDayInfo | None:
         with reader(self.engine) as conn:
@@ -312,3 +267,62 @@ class TellerDayService:
         return conn.execute(select(boxes_t.c.account_number).where(
             boxes_t.c.holder_user == teller, boxes_t.c.status == "drawn")
             .order_by(boxes_t.c.account_number)).scalar()
+
+
+# -- 尾箱交接 -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class BoxHandover(Attachment, wire_name="cash.box_handover"):
+    """尾箱交接: the operator's box to ``to_teller``, who is present (signed on at
+    this counter for the purpose) and counted ``counts`` — which must agree with
+    the box. No money moves: the same box changes holder."""
+
+    to_teller: str
+    counts: tuple[tuple[int, int], ...]
+
+
+class BoxHandoverRule(PostingRule):
+    name = "cash.box_handover"
+
+    def applies(self, request) -> bool:
+        return request.one(BoxHandover) is not None
+
+    def write(self, p: Posting) -> None:
+        a = p.request.one(BoxHandover)
+        assert a is not None
+        conn, teller = p.conn, p.request.teller
+        if a.to_teller == teller:
+            raise PostingRefused("hand_over_self", "不能交接给自己", "Hand over to someone else")
+        box = TellerDayService._held(conn, teller)
+        if box is None:
+            raise PostingRefused("hand_over_no_box", "交出柜员没有尾箱", "You hold no box")
+        to = conn.execute(select(users_t).where(users_t.c.code == a.to_teller)).first()
+        branch = conn.execute(select(boxes_t.c.branch_code)
+                              .where(boxes_t.c.account_number == box)).scalar_one()
+        if to is None or to.role != "teller" or to.branch_code != branch:
+            raise PostingRefused("hand_over_to", f"{a.to_teller} 不是本网点柜员",
+                                 f"{a.to_teller} is not a teller of the branch")
+        bdate = p.business_date
+        day = conn.execute(select(days_t.c.status).where(
+            days_t.c.teller_code == a.to_teller, days_t.c.business_date == bdate)).scalar()
+        if day != "signed_on":
+            raise PostingRefused("hand_over_to", f"接收柜员 {a.to_teller} 须先签到",
+                                 "The receiving teller must be signed on")
+        if TellerDayService._held(conn, a.to_teller) is not None:
+            raise PostingRefused("hand_over_to", f"接收柜员 {a.to_teller} 已持有尾箱",
+                                 "The receiving teller already holds a box")
+        system = read_holdings(conn, box, lock=True)
+        if dc.clean(dict(a.counts)) != dc.clean(system):
+            raise PostingRefused("hand_over_counts", "交接清点与尾箱不符，请重新清点",
+                                 "The count does not agree with the box; count again")
+        conn.execute(update(boxes_t).where(boxes_t.c.account_number == box)
+                     .values(holder_user=a.to_teller))
+        conn.execute(update(days_t).where(days_t.c.teller_code == teller,
+                                          days_t.c.business_date == bdate)
+                     .values(box_account=None))
+        conn.execute(update(days_t).where(days_t.c.teller_code == a.to_teller,
+                                          days_t.c.business_date == bdate)
+                     .values(box_account=box))
+        conn.execute(insert(handovers_t).values(
+            box_account=box, from_user=teller, to_user=a.to_teller, business_date=bdate,
+            counts=counts_json(system), amount=dc.total(system), at=p.now))
+        p.fact("handed_to", a.to_teller)

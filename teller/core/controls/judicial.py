@@ -17,42 +17,44 @@ Rules (DOMAIN.md §3, CBUS §4.9):
 - a quick freeze (快速冻结) takes effect before the authority's details are typed;
   the case stays incomplete until :meth:`JudicialService.complete` fills them.
 
-Deductions post through the posting engine with purpose ``judicial_deduction``
-and step ``ded:<incident>``; the engine calls :func:`deduction_effect` in the
-same transaction (see ``account_controls.apply_posting_effects``).
+Every change is a step posted through the kernel with its attachment
+(:class:`Freeze`, :class:`Renewal`, :class:`Unfreeze`, :class:`CaseDetails`,
+:class:`JudicialInquiry`: :class:`JudicialRule`); a deduction is a transfer
+carrying :class:`JudicialDeduction` (:class:`JudicialDeductionRule`), the one
+purpose that may debit a frozen or reported-lost account.
 
-Worked example (runnable in ``tests/core/test_judicial.py``)::
+Worked example (runnable in ``tests/transactions/test_judicial.py``)::
 
-    svc = JudicialService(engine)
-    case = svc.freeze(key="k1", branch="0101", teller="T001", account=acct,
-                      kind="freeze_partial", amount=100_000, expires_on=date(2027, 5, 1),
-                      authority=Authority("court", "演示市人民法院", "(2026)演执字第1号",
-                                          (Officer("李法官", "work_id", "FY001"),)),
-                      authorization=AuthGrant("S002", "A"))
-    case.incident_number, case.status     # ('2026112301010000003', 'active')
+    court = Authority("court", "演示市人民法院", "(2026)演执字第1号",
+                      (Officer("李法官", "work_id", "FY001"),))
+    posted = core.post(EntryRequest(..., txn_code="18090", step="submit", reversible=False,
+                                    attachments=(Freeze(acct, "freeze_partial",
+                                                        dt.date(2027, 5, 1), 100_000, court),),
+                                    authorization=AuthGrant("S002", "A")))
+    core.judicial.case(posted.fact("incident_number")).status   # 'active' (or 'queued')
 """
 from __future__ import annotations
 
 import datetime as dt
 import json
 from dataclasses import dataclass, field
-from typing import Callable
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
-from teller.core.controls.models import AccountControl
-from teller.core.controls.controls import (
-    FREEZE_KINDS, JUDICIAL_STEP, KIND_TEXT, business_date, check_grant, debited_amount,
-    incident_of_step, lock_account, new_incident_number, prior_event, record_event,
+from teller.core.controls.common import (
+    FREEZE_KINDS, KIND_TEXT, lock_account, new_incident_number,
+    record_event, record_step_event, require_for, supervisor_of,
 )
-from teller.core.ledger.db import reader, run_in_transaction
-from teller.core.controls.limits import CASH_KINDS
-from teller.core.controls.models import JudicialCase
-from teller.core.ledger.records import AuthGrant, EntryRequest, PostingRefused
+from teller.core.controls.models import AccountControl, ControlEvent, JudicialCase
+from teller.core.controls.rules import CASH_KINDS
+from teller.core.ledger.db import reader
+from teller.core.ledger.records import Attachment, PostingRefused
+from teller.core.ledger.rules import Posting, PostingRule
 
 controls_t = AccountControl.__table__
 cases_t = JudicialCase.__table__
+events_t = ControlEvent.__table__
 
 AUTHORITY_TYPES = (("court", "人民法院", "Court"), ("procuratorate", "人民检察院", "Procuratorate"),
                    ("police", "公安机关", "Police"), ("tax", "税务机关", "Tax authority"),
@@ -131,15 +133,260 @@ def _check_authority(authority: Authority) -> None:
         raise PostingRefused("authority_incomplete", problems[0][0], problems[0][1])
 
 
+# -- the steps ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class Freeze(Attachment, wire_name="judicial.freeze"):
+    """冻结 — ``authority`` None is a quick freeze (快速冻结): details follow."""
+
+    account: str
+    kind: str
+    expires_on: dt.date
+    amount: int = 0
+    authority: Authority | None = None
+
+
+@dataclass(frozen=True)
+class JudicialInquiry(Attachment, wire_name="judicial.inquiry"):
+    """司法查询登记: the authority looked at the account; register who and why."""
+
+    account: str
+    authority: Authority
+
+
+@dataclass(frozen=True)
+class CaseDetails(Attachment, wire_name="judicial.details"):
+    """补录 the authority's details of a quick freeze/deduction, or — with
+    ``maintenance`` — correct them (登记簿维护)."""
+
+    incident: str
+    authority: Authority
+    maintenance: bool = False
+
+
+@dataclass(frozen=True)
+class Renewal(Attachment, wire_name="judicial.renew"):
+    """续冻 to a later date; a partial freeze's amount may drop, never rise."""
+
+    incident: str
+    expires_on: dt.date
+    amount: int | None = None
+
+
+@dataclass(frozen=True)
+class Unfreeze(Attachment, wire_name="judicial.unfreeze"):
+    """解冻 — all of it, or for a partial freeze part of the amount."""
+
+    incident: str
+    authority: Authority
+    amount: int | None = None
+
+
+@dataclass(frozen=True)
+class JudicialDeduction(Attachment, wire_name="judicial.deduction",
+                        purpose="judicial_deduction"):
+    """协助扣划 from ``account``: under the freeze or deduction case ``incident``,
+    or — with no incident — a direct deduction (直接扣划) whose case the step
+    opens, ``authority`` None being a quick one (快速扣划)."""
+
+    account: str
+    incident: str = ""
+    authority: Authority | None = None
+
+
+STEPS = (Freeze, JudicialInquiry, CaseDetails, Renewal, Unfreeze)
+
+
+class JudicialRule(PostingRule):
+    """18090's freezes, renewals, unfreezing, inquiries and case details, each a
+    step of its own (irreversible: a freeze is unfrozen, never reversed)."""
+
+    name = "judicial.assistance"
+
+    def applies(self, request) -> bool:
+        return any(isinstance(a, STEPS) for a in request.attachments)
+
+    def admit(self, p: Posting) -> None:
+        if p.request.reversible:
+            raise PostingRefused("irreversible_step", "冻结、解冻等协助执法业务不能冲正",
+                                 "Freezes and their maintenance cannot be reversed")
+
+    def write(self, p: Posting) -> None:
+        for a in p.request.attachments:
+            handler = _HANDLERS.get(type(a))
+            if handler is not None:
+                handler(p, a)
+
+
+def _freeze(p: Posting, a: Freeze) -> None:
+    conn, bdate, branch, teller = p.conn, p.business_date, p.request.branch, p.request.teller
+    lock_account(conn, a.account)
+    if a.kind not in FREEZE_KINDS:
+        raise PostingRefused("bad_kind", "冻结方式无效", "Invalid freeze kind")
+    if a.kind == "freeze_partial" and a.amount <= 0:
+        raise PostingRefused("bad_amount", "部分冻结须输入冻结金额",
+                             "A partial freeze needs an amount")
+    frozen = a.amount if a.kind == "freeze_partial" else 0
+    _check_term(a.expires_on, bdate)
+    if a.authority is not None:
+        _check_authority(a.authority)
+    current = conn.execute(select(controls_t).where(
+        controls_t.c.account_number == a.account, controls_t.c.kind.in_(FREEZE_KINDS),
+        controls_t.c.status == "active").order_by(controls_t.c.id)).all()
+    for c in current:  # CBUS §4.9.2-5: which queued kinds each freeze admits
+        if (c.kind, a.kind) in (("freeze_one_way", "freeze_full"),
+                                ("freeze_full", "freeze_one_way")):
+            raise PostingRefused(
+                "queue_kind", f"账户已{KIND_TEXT[c.kind]}，不能轮候{KIND_TEXT[a.kind]}",
+                f"An account under {c.kind} cannot queue {a.kind}", account=a.account)
+    queued = bool(current) or conn.execute(select(controls_t.c.id).where(
+        controls_t.c.account_number == a.account, controls_t.c.status == "queued")
+    ).first() is not None
+    require_for(p, "freeze")
+    incident = new_incident_number(conn, branch, bdate)
+    control_id = conn.execute(insert(controls_t).values(
+        account_number=a.account, kind=a.kind, amount=frozen, incident_number=incident,
+        status="queued" if queued else "active", starts_on=bdate,
+        expires_on=a.expires_on, created_by=teller, created_at=p.now,
+        detail=json.dumps({"branch": branch}))
+        .returning(controls_t.c.id)).scalar_one()
+    conn.execute(insert(cases_t).values(
+        incident_number=incident, account_number=a.account, control_id=control_id,
+        action="freeze", branch_code=branch, complete=a.authority is not None,
+        deducted_total=0, created_by=teller, created_at=p.now,
+        **(_authority_json(a.authority) if a.authority else {})))
+    record_step_event(p, incident=incident, account=a.account, area="judicial",
+                      event="queue" if queued else ("quick_freeze" if a.authority is None
+                                                    else "freeze"),
+                      amount=frozen, after={"kind": a.kind, "expires_on": a.expires_on,
+                                            "status": "queued" if queued else "active"})
+
+
+def _open_deduction(p: Posting, a: JudicialDeduction) -> str:
+    """A direct deduction's case (直接扣划 / 快速扣划): the incident it then names."""
+    if a.authority is not None:
+        _check_authority(a.authority)
+    incident = new_incident_number(p.conn, p.request.branch, p.business_date)
+    p.conn.execute(insert(cases_t).values(
+        incident_number=incident, account_number=a.account, control_id=None,
+        action="deduction", branch_code=p.request.branch, complete=a.authority is not None,
+        deducted_total=0, created_by=p.request.teller, created_at=p.now,
+        **(_authority_json(a.authority) if a.authority else {})))
+    record_step_event(p, incident=incident, account=a.account, area="judicial",
+                      event="open_deduction")
+    return incident
+
+
+def _details(p: Posting, a: CaseDetails) -> None:
+    row = _lock_case(p.conn, a.incident)
+    _check_authority(a.authority)
+    if not a.maintenance and row.complete:
+        raise PostingRefused("case_complete", "该事故的执法信息已录入，请用登记簿维护",
+                             "The details are already there; use maintenance")
+    if a.maintenance and not row.complete:
+        raise PostingRefused("case_incomplete", "请先补录执法信息",
+                             "Fill in the details first")
+    require_for(p, "case_details")
+    before = {k: getattr(row, k) for k in ("authority_type", "authority_name",
+                                           "notice_number", "officers")}
+    after = _authority_json(a.authority)
+    p.conn.execute(update(cases_t).where(cases_t.c.incident_number == a.incident)
+                   .values(complete=True, **after))
+    record_step_event(p, incident=a.incident, account=row.account_number, area="judicial",
+                      event="maintain" if a.maintenance else "details",
+                      before=before, after=after)
+
+
+def _inquiry(p: Posting, a: JudicialInquiry) -> None:
+    lock_account(p.conn, a.account)
+    _check_authority(a.authority)
+    incident = new_incident_number(p.conn, p.request.branch, p.business_date)
+    p.conn.execute(insert(cases_t).values(
+        incident_number=incident, account_number=a.account, control_id=None,
+        action="inquiry", branch_code=p.request.branch, complete=True, deducted_total=0,
+        created_by=p.request.teller, created_at=p.now, **_authority_json(a.authority)))
+    record_step_event(p, incident=incident, account=a.account, area="judicial",
+                      event="inquiry")
+
+
+def _renew(p: Posting, a: Renewal) -> None:
+    bdate = p.business_date
+    case, ctl = _lock_freeze(p.conn, a.incident)
+    if case.branch_code != p.request.branch:
+        raise PostingRefused("other_branch", "续冻必须在原冻结网点办理",
+                             "Renew at the freezing branch")
+    if ctl.status not in ("active", "queued") or (
+            ctl.expires_on is not None and ctl.expires_on < bdate):
+        raise PostingRefused("freeze_ended", "冻结已解除或已到期，不能续冻",
+                             "The freeze has ended; it cannot be renewed")
+    if ctl.expires_on is not None and a.expires_on <= ctl.expires_on:
+        raise PostingRefused(
+            "renew_not_later", f"续冻到期日必须晚于原到期日 {ctl.expires_on:%Y-%m-%d}",
+            "The renewal date must be later than the current expiry")
+    _check_term(a.expires_on, bdate)
+    new_amount = int(ctl.amount)
+    if a.amount is not None and a.amount != new_amount:
+        if ctl.kind != "freeze_partial":
+            raise PostingRefused("renew_amount_fixed", "全部冻结、单向冻结续冻不能修改金额",
+                                 "Only a partial freeze's amount can change")
+        if a.amount <= 0 or a.amount > new_amount:
+            raise PostingRefused(
+                "renew_amount_up", f"续冻金额不能大于原冻结金额 {new_amount / 100:,.2f} 元",
+                "The renewed amount may not exceed the frozen amount")
+        new_amount = a.amount
+    require_for(p, "renew")
+    p.conn.execute(update(controls_t).where(controls_t.c.id == ctl.id).values(
+        expires_on=a.expires_on, amount=new_amount))
+    record_step_event(p, incident=a.incident, account=ctl.account_number, area="judicial",
+                      event="renew", amount=new_amount,
+                      before={"expires_on": ctl.expires_on, "amount": int(ctl.amount)},
+                      after={"expires_on": a.expires_on, "amount": new_amount})
+
+
+def _unfreeze(p: Posting, a: Unfreeze) -> None:
+    case, ctl = _lock_freeze(p.conn, a.incident)
+    if not case.complete:
+        raise PostingRefused("case_incomplete", "快速冻结尚未补录执法信息，不能解冻",
+                             "Fill in the quick freeze's details first")
+    if (a.authority.type, a.authority.name.strip()) != (case.authority_type,
+                                                        case.authority_name):
+        raise PostingRefused("other_authority", "只有原冻结机关才能解冻",
+                             "Only the authority that froze may unfreeze")
+    if case.branch_code != p.request.branch:
+        raise PostingRefused("other_branch", "解冻必须在原冻结网点办理",
+                             "Unfreeze at the freezing branch")
+    if ctl.status not in ("active", "queued"):
+        raise PostingRefused("freeze_ended", "冻结已解除或已到期",
+                             "The freeze has already ended")
+    require_for(p, "unfreeze")
+    amount = a.amount
+    partial = (ctl.kind == "freeze_partial" and amount is not None
+               and 0 < amount < int(ctl.amount))
+    if amount is not None and ctl.kind == "freeze_partial" and amount > int(ctl.amount):
+        raise PostingRefused("unfreeze_above_frozen", "解冻金额不能大于冻结金额",
+                             "More than the frozen amount")
+    left = int(ctl.amount) - amount if partial else 0
+    values = ({"amount": left} if partial else {"status": "released", "released_at": p.now})
+    p.conn.execute(update(controls_t).where(controls_t.c.id == ctl.id).values(**values))
+    record_step_event(p, incident=a.incident, account=ctl.account_number, area="judicial",
+                      event="unfreeze_part" if partial else "unfreeze",
+                      amount=(amount if partial else int(ctl.amount)),
+                      before={"status": ctl.status, "amount": int(ctl.amount)},
+                      after=({"amount": left} if partial else {"status": "released"}))
+    if not partial and ctl.status == "active":
+        activate_queued(p.conn, ctl.account_number, p.business_date, p.now, cause=a.incident,
+                        teller=p.request.teller)
+
+
+_HANDLERS = {Freeze: _freeze, JudicialInquiry: _inquiry, CaseDetails: _details,
+             Renewal: _renew, Unfreeze: _unfreeze}
+
+
 class JudicialService:
-    def __init__(self, engine: Engine, *, clock: Callable[[], dt.datetime] = dt.datetime.now):
+    """18090's look-ups (the changes are posted steps, above)."""
+
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.clock = clock
 
-    def _now(self) -> dt.datetime:
-        return self.clock().replace(tzinfo=None)
-
-    # -- queries -------------------------------------------------------------
     def case(self, incident: str) -> CaseView | None:
         with reader(self.engine) as conn:
             return _case_view(conn, incident)
@@ -159,214 +406,6 @@ class JudicialService:
             q = q.where(cases_t.c.created_by == teller)
         with reader(self.engine) as conn:
             return tuple(conn.execute(q.order_by(cases_t.c.incident_number)).scalars())
-
-    def _once(self, key: str, branch: str, work) -> CaseView:
-        """``work(conn, now, business_date)`` in one transaction, once per
-        ``key``: a repeated key (a retried step) gets the case its first run left."""
-        def run(conn: Connection) -> CaseView:
-            done = prior_event(conn, key)
-            if done is not None:
-                return _case_view(conn, done.incident_number)
-            return work(conn, self._now(), business_date(conn, branch))
-        return run_in_transaction(self.engine, run)
-
-    # -- freeze ----------------------------------------------------------------
-    def freeze(self, *, key: str, branch: str, teller: str, account: str, kind: str,
-               expires_on: dt.date, amount: int = 0, authority: Authority | None = None,
-               authorization: AuthGrant | None = None) -> CaseView:
-        """冻结 — ``authority`` None is a quick freeze (快速冻结): details follow."""
-        def work(conn: Connection, now: dt.datetime, bdate: dt.date) -> CaseView:
-            lock_account(conn, account)
-            if kind not in FREEZE_KINDS:
-                raise PostingRefused("bad_kind", "冻结方式无效", "Invalid freeze kind")
-            if kind == "freeze_partial" and amount <= 0:
-                raise PostingRefused("bad_amount", "部分冻结须输入冻结金额",
-                                     "A partial freeze needs an amount")
-            frozen = amount if kind == "freeze_partial" else 0
-            _check_term(expires_on, bdate)
-            if authority is not None:
-                _check_authority(authority)
-            current = conn.execute(select(controls_t).where(
-                controls_t.c.account_number == account, controls_t.c.kind.in_(FREEZE_KINDS),
-                controls_t.c.status == "active").order_by(controls_t.c.id)).all()
-            for c in current:  # CBUS §4.9.2-5: which queued kinds each freeze admits
-                if (c.kind, kind) in (("freeze_one_way", "freeze_full"),
-                                      ("freeze_full", "freeze_one_way")):
-                    raise PostingRefused(
-                        "queue_kind", f"账户已{KIND_TEXT[c.kind]}，不能轮候{KIND_TEXT[kind]}",
-                        f"An account under {c.kind} cannot queue {kind}", account=account)
-            queued = bool(current) or conn.execute(select(controls_t.c.id).where(
-                controls_t.c.account_number == account, controls_t.c.status == "queued")
-            ).first() is not None
-            supervisor = check_grant(conn, authorization, teller, "freeze", "18090", now)
-            incident = new_incident_number(conn, branch, bdate)
-            control_id = conn.execute(insert(controls_t).values(
-                account_number=account, kind=kind, amount=frozen, incident_number=incident,
-                status="queued" if queued else "active", starts_on=bdate,
-                expires_on=expires_on, created_by=teller, created_at=now,
-                detail=json.dumps({"branch": branch}))
-                .returning(controls_t.c.id)).scalar_one()
-            conn.execute(insert(cases_t).values(
-                incident_number=incident, account_number=account, control_id=control_id,
-                action="freeze", branch_code=branch, complete=authority is not None,
-                deducted_total=0, created_by=teller, created_at=now,
-                **(_authority_json(authority) if authority else {})))
-            record_event(conn, key=key, incident=incident, account=account, area="judicial",
-                         event="queue" if queued else ("quick_freeze" if authority is None
-                                                       else "freeze"),
-                         amount=frozen, after={"kind": kind, "expires_on": expires_on,
-                                               "status": "queued" if queued else "active"},
-                         branch=branch, teller=teller, supervisor=supervisor, bdate=bdate,
-                         now=now)
-            return _case_view(conn, incident)
-        return self._once(key, branch, work)
-
-    def open_deduction(self, *, key: str, branch: str, teller: str, account: str,
-                       authority: Authority | None,
-                       authorization: AuthGrant | None = None) -> CaseView:
-        """A direct deduction's case (直接扣划 / 快速扣划 when ``authority`` is None):
-        the incident number the deduction posting then names."""
-        def work(conn: Connection, now: dt.datetime, bdate: dt.date) -> CaseView:
-            lock_account(conn, account)
-            if authority is not None:
-                _check_authority(authority)
-            supervisor = check_grant(conn, authorization, teller, "deduct", "18090", now)
-            incident = new_incident_number(conn, branch, bdate)
-            conn.execute(insert(cases_t).values(
-                incident_number=incident, account_number=account, control_id=None,
-                action="deduction", branch_code=branch, complete=authority is not None,
-                deducted_total=0, created_by=teller, created_at=now,
-                **(_authority_json(authority) if authority else {})))
-            record_event(conn, key=key, incident=incident, account=account, area="judicial",
-                         event="open_deduction", branch=branch, teller=teller,
-                         supervisor=supervisor, bdate=bdate, now=now)
-            return _case_view(conn, incident)
-        return self._once(key, branch, work)
-
-    def complete(self, *, key: str, branch: str, teller: str, incident: str,
-                 authority: Authority, maintenance: bool = False,
-                 authorization: AuthGrant | None = None) -> CaseView:
-        """补录 the authority's details of a quick freeze/deduction, or — with
-        ``maintenance`` — correct them (登记簿维护)."""
-        def work(conn: Connection, now: dt.datetime, bdate: dt.date) -> CaseView:
-            row = _lock_case(conn, incident)
-            _check_authority(authority)
-            if not maintenance and row.complete:
-                raise PostingRefused("case_complete", "该事故的执法信息已录入，请用登记簿维护",
-                                     "The details are already there; use maintenance")
-            if maintenance and not row.complete:
-                raise PostingRefused("case_incomplete", "请先补录执法信息",
-                                     "Fill in the details first")
-            supervisor = check_grant(conn, authorization, teller, "case_details", "18090", now)
-            before = {k: getattr(row, k) for k in ("authority_type", "authority_name",
-                                                   "notice_number", "officers")}
-            after = _authority_json(authority)
-            conn.execute(update(cases_t).where(cases_t.c.incident_number == incident)
-                         .values(complete=True, **after))
-            record_event(conn, key=key, incident=incident, account=row.account_number,
-                         area="judicial", event="maintain" if maintenance else "details",
-                         before=before, after=after, branch=branch, teller=teller,
-                         supervisor=supervisor, bdate=bdate, now=now)
-            return _case_view(conn, incident)
-        return self._once(key, branch, work)
-
-    def inquiry(self, *, key: str, branch: str, teller: str, account: str,
-                authority: Authority) -> CaseView:
-        """司法查询登记: the authority looked at the account; register who and why."""
-        def work(conn: Connection, now: dt.datetime, bdate: dt.date) -> CaseView:
-            lock_account(conn, account)
-            _check_authority(authority)
-            incident = new_incident_number(conn, branch, bdate)
-            conn.execute(insert(cases_t).values(
-                incident_number=incident, account_number=account, control_id=None,
-                action="inquiry", branch_code=branch, complete=True, deducted_total=0,
-                created_by=teller, created_at=now, **_authority_json(authority)))
-            record_event(conn, key=key, incident=incident, account=account, area="judicial",
-                         event="inquiry", branch=branch, teller=teller, bdate=bdate, now=now)
-            return _case_view(conn, incident)
-        return self._once(key, branch, work)
-
-    # -- renew / unfreeze --------------------------------------------------------
-    def renew(self, *, key: str, branch: str, teller: str, incident: str,
-              expires_on: dt.date, amount: int | None = None,
-              authorization: AuthGrant | None = None) -> CaseView:
-        def work(conn: Connection, now: dt.datetime, bdate: dt.date) -> CaseView:
-            case, ctl = _lock_freeze(conn, incident)
-            if case.branch_code != branch:
-                raise PostingRefused("other_branch", "续冻必须在原冻结网点办理",
-                                     "Renew at the freezing branch")
-            if ctl.status not in ("active", "queued") or (
-                    ctl.expires_on is not None and ctl.expires_on < bdate):
-                raise PostingRefused("freeze_ended", "冻结已解除或已到期，不能续冻",
-                                     "The freeze has ended; it cannot be renewed")
-            if ctl.expires_on is not None and expires_on <= ctl.expires_on:
-                raise PostingRefused(
-                    "renew_not_later", f"续冻到期日必须晚于原到期日 {ctl.expires_on:%Y-%m-%d}",
-                    "The renewal date must be later than the current expiry")
-            _check_term(expires_on, bdate)
-            new_amount = int(ctl.amount)
-            if amount is not None and amount != new_amount:
-                if ctl.kind != "freeze_partial":
-                    raise PostingRefused("renew_amount_fixed", "全部冻结、单向冻结续冻不能修改金额",
-                                         "Only a partial freeze's amount can change")
-                if amount <= 0 or amount > new_amount:
-                    raise PostingRefused(
-                        "renew_amount_up", f"续冻金额不能大于原冻结金额 {new_amount / 100:,.2f} 元",
-                        "The renewed amount may not exceed the frozen amount")
-                new_amount = amount
-            supervisor = check_grant(conn, authorization, teller, "renew", "18090", now)
-            conn.execute(update(controls_t).where(controls_t.c.id == ctl.id).values(
-                expires_on=expires_on, amount=new_amount))
-            record_event(conn, key=key, incident=incident, account=ctl.account_number,
-                         area="judicial", event="renew", amount=new_amount,
-                         before={"expires_on": ctl.expires_on, "amount": int(ctl.amount)},
-                         after={"expires_on": expires_on, "amount": new_amount},
-                         branch=branch, teller=teller, supervisor=supervisor, bdate=bdate,
-                         now=now)
-            return _case_view(conn, incident)
-        return self._once(key, branch, work)
-
-    def unfreeze(self, *, key: str, branch: str, teller: str, incident: str,
-                 authority: Authority, amount: int | None = None,
-                 authorization: AuthGrant | None = None) -> CaseView:
-        """解冻 — all of it, or for a partial freeze part of the amount."""
-        def work(conn: Connection, now: dt.datetime, bdate: dt.date) -> CaseView:
-            case, ctl = _lock_freeze(conn, incident)
-            if not case.complete:
-                raise PostingRefused("case_incomplete", "快速冻结尚未补录执法信息，不能解冻",
-                                     "Fill in the quick freeze's details first")
-            if (authority.type, authority.name.strip()) != (case.authority_type,
-                                                            case.authority_name):
-                raise PostingRefused("other_authority", "只有原冻结机关才能解冻",
-                                     "Only the authority that froze may unfreeze")
-            if case.branch_code != branch:
-                raise PostingRefused("other_branch", "解冻必须在原冻结网点办理",
-                                     "Unfreeze at the freezing branch")
-            if ctl.status not in ("active", "queued"):
-                raise PostingRefused("freeze_ended", "冻结已解除或已到期",
-                                     "The freeze has already ended")
-            supervisor = check_grant(conn, authorization, teller, "unfreeze", "18090", now)
-            partial = (ctl.kind == "freeze_partial" and amount is not None
-                       and 0 < amount < int(ctl.amount))
-            if amount is not None and ctl.kind == "freeze_partial" and amount > int(ctl.amount):
-                raise PostingRefused("unfreeze_above_frozen", "解冻金额不能大于冻结金额",
-                                     "More than the frozen amount")
-            left = int(ctl.amount) - amount if partial else 0
-            values = ({"amount": left} if partial
-                      else {"status": "released", "released_at": now})
-            conn.execute(update(controls_t).where(controls_t.c.id == ctl.id).values(**values))
-            record_event(conn, key=key, incident=incident, account=ctl.account_number,
-                         area="judicial", event="unfreeze_part" if partial else "unfreeze",
-                         amount=(amount if partial else int(ctl.amount)),
-                         before={"status": ctl.status, "amount": int(ctl.amount)},
-                         after=({"amount": left} if partial else {"status": "released"}),
-                         branch=branch, teller=teller, supervisor=supervisor, bdate=bdate,
-                         now=now)
-            if not partial and ctl.status == "active":
-                activate_queued(conn, ctl.account_number, bdate, now, cause=incident,
-                                teller=teller)
-            return _case_view(conn, incident)
-        return self._once(key, branch, work)
 
 
 def _check_term(expires_on: dt.date | None, bdate: dt.date) -> None:
@@ -433,73 +472,105 @@ def activate_queued(conn: Connection, account: str, bdate: dt.date, now: dt.date
     return changed
 
 
-# -- posting engine hook -------------------------------------------------------------
-def deduction_effect(conn: Connection, req: EntryRequest, entry_id: int, bdate: dt.date,
-                     accounts: dict, subjects: dict, now: dt.datetime, *,
-                     reversal: bool) -> None:
-    incident = incident_of_step(req.step, JUDICIAL_STEP)
-    case = conn.execute(select(cases_t).where(cases_t.c.incident_number == incident)
-                        .with_for_update()).first() if incident else None
-    if case is None or case.action not in ("freeze", "deduction"):
-        raise PostingRefused("no_case", "协助扣划须指定冻结或扣划事故编号",
-                             "A judicial deduction must name its incident")
-    account = case.account_number
-    if account not in accounts:
-        raise PostingRefused("case_account_mismatch", "扣划账户与事故不符",
-                             "The account is not the incident's", account=account)
-    amount = debited_amount(req, account, accounts, subjects, reversal)
-    if amount <= 0:
-        raise PostingRefused("case_account_mismatch", "扣划账户与事故不符",
-                             "The account is not the incident's", account=account)
-    if any(accounts[leg.account].kind in CASH_KINDS for leg in req.legs):
-        raise PostingRefused("deduction_cash", "扣划只能转账，不得支取现金",
-                             "A deduction is by transfer only, never cash", account=account)
-    ctl = None
-    if case.control_id is not None:
-        ctl = conn.execute(select(controls_t).where(controls_t.c.id == case.control_id)
-                           .with_for_update()).one()
-    supervisor = req.authorization.supervisor if req.authorization else None
-    if reversal:
-        conn.execute(update(cases_t).where(cases_t.c.incident_number == incident).values(
-            deducted_total=int(case.deducted_total) - amount))
+# -- 协助扣划: the deduction's own rule ------------------------------------------------
+class JudicialDeductionRule(PostingRule):
+    """A court deduction names its case (or opens one), is by transfer only,
+    takes at most a partial freeze's amount and uses it up (lifting the freeze
+    when all is taken, so the queue moves up); its reversal gives it back."""
+
+    name = "judicial.deduction"
+
+    def applies(self, request) -> bool:
+        return request.reverses_entry_id is not None or \
+            request.one(JudicialDeduction) is not None
+
+    def check(self, p: Posting) -> None:
+        a = p.request.one(JudicialDeduction)
+        if a is None:
+            return
+        if any(acct.kind in CASH_KINDS for acct in p.accounts.values()):
+            raise PostingRefused("deduction_cash", "扣划只能转账，不得支取现金",
+                                 "A deduction is by transfer only, never cash", account=a.account)
+        taken = -p.net(a.account) if a.account in p.accounts else 0
+        if taken <= 0:
+            raise PostingRefused("case_account_mismatch", "扣划账户与事故不符",
+                                 "The account is not the incident's", account=a.account)
+        require_for(p, "deduct")
+        if not a.incident:
+            return  # a direct deduction: its case is opened by write
+        case = p.conn.execute(select(cases_t).where(cases_t.c.incident_number == a.incident)
+                              .with_for_update()).first()
+        if case is None or case.action not in ("freeze", "deduction"):
+            raise PostingRefused("no_case", "协助扣划须指定冻结或扣划事故编号",
+                                 "A judicial deduction must name its incident")
+        if case.account_number != a.account:
+            raise PostingRefused("case_account_mismatch", "扣划账户与事故不符",
+                                 "The account is not the incident's", account=a.account)
+        if case.control_id is not None:
+            ctl = p.conn.execute(select(controls_t).where(controls_t.c.id == case.control_id)
+                                 .with_for_update()).one()
+            if ctl.status != "active":
+                raise PostingRefused("freeze_not_active", "该冻结尚未生效或已解除，不能扣划",
+                                     "The freeze is not in force", account=a.account)
+            if ctl.kind == "freeze_partial" and taken > int(ctl.amount):
+                raise PostingRefused(
+                    "deduction_above_frozen",
+                    f"部分冻结的扣划金额不能大于冻结金额 {int(ctl.amount) / 100:,.2f} 元",
+                    "A deduction may not exceed the partially frozen amount", account=a.account)
+
+    def write(self, p: Posting) -> None:
+        a = p.request.one(JudicialDeduction)
+        if a is None:
+            return
+        taken = -p.net(a.account)
+        incident = a.incident or _open_deduction(p, a)
+        case = p.conn.execute(select(cases_t).where(cases_t.c.incident_number == incident)).one()
+        ctl = (p.conn.execute(select(controls_t).where(controls_t.c.id == case.control_id)).one()
+               if case.control_id is not None else None)
+        p.conn.execute(update(cases_t).where(cases_t.c.incident_number == incident).values(
+            deducted_total=int(case.deducted_total) + taken))
+        record_event(p.conn, incident=incident, account=a.account, area="judicial",
+                     event="deduct", amount=taken, entry_id=p.entry_id, branch=p.request.branch,
+                     teller=p.request.teller, supervisor=supervisor_of(p),
+                     bdate=p.business_date, now=p.now,
+                     before={"frozen": int(ctl.amount) if ctl is not None else None})
         if ctl is not None and ctl.kind == "freeze_partial":
-            if ctl.status == "deducted":
-                _requeue_activated(conn, account, incident)
-            conn.execute(update(controls_t).where(controls_t.c.id == ctl.id).values(
-                amount=int(ctl.amount) + amount,
-                **({"status": "active", "released_at": None} if ctl.status == "deducted"
-                   else {})))
-        record_event(conn, incident=incident, account=account, area="judicial",
-                     event="deduct_reversed", amount=amount, entry_id=entry_id,
-                     branch=req.branch, teller=req.teller, supervisor=supervisor, bdate=bdate,
-                     now=now)
-        return
-    if ctl is not None:
-        if ctl.status != "active":
-            raise PostingRefused("freeze_not_active", "该冻结尚未生效或已解除，不能扣划",
-                                 "The freeze is not in force", account=account)
-        if ctl.kind == "freeze_partial" and amount > int(ctl.amount):
-            raise PostingRefused(
-                "deduction_above_frozen",
-                f"部分冻结的扣划金额不能大于冻结金额 {int(ctl.amount) / 100:,.2f} 元",
-                "A deduction may not exceed the partially frozen amount", account=account)
-    conn.execute(update(cases_t).where(cases_t.c.incident_number == incident).values(
-        deducted_total=int(case.deducted_total) + amount))
-    record_event(conn, incident=incident, account=account, area="judicial", event="deduct",
-                 amount=amount, entry_id=entry_id, branch=req.branch, teller=req.teller,
-                 supervisor=supervisor, bdate=bdate, now=now,
-                 before={"frozen": int(ctl.amount) if ctl is not None else None})
-    if ctl is not None and ctl.kind == "freeze_partial":
-        left = int(ctl.amount) - amount
-        conn.execute(update(controls_t).where(controls_t.c.id == ctl.id).values(
-            amount=left, **({"status": "deducted", "released_at": now} if left == 0 else {})))
-        if left == 0:  # all of it deducted: the freeze lifts, the queue moves up
-            activate_queued(conn, account, bdate, now, cause=incident, teller=req.teller)
+            left = int(ctl.amount) - taken
+            p.conn.execute(update(controls_t).where(controls_t.c.id == ctl.id).values(
+                amount=left, **({"status": "deducted", "released_at": p.now} if left == 0
+                                else {})))
+            if left == 0:  # all of it deducted: the freeze lifts, the queue moves up
+                activate_queued(p.conn, a.account, p.business_date, p.now, cause=incident,
+                                teller=p.request.teller)
+
+    def undo(self, p: Posting) -> None:
+        assert p.original is not None
+        for ev in p.conn.execute(select(events_t).where(
+                events_t.c.entry_id == p.original.id, events_t.c.area == "judicial",
+                events_t.c.event == "deduct")).all():
+            incident, account, amount = ev.incident_number, ev.account_number, int(ev.amount)
+            case = p.conn.execute(select(cases_t).where(cases_t.c.incident_number == incident)
+                                  .with_for_update()).one()
+            p.conn.execute(update(cases_t).where(cases_t.c.incident_number == incident).values(
+                deducted_total=int(case.deducted_total) - amount))
+            if case.control_id is not None:
+                ctl = p.conn.execute(select(controls_t).where(
+                    controls_t.c.id == case.control_id).with_for_update()).one()
+                if ctl.kind == "freeze_partial":
+                    if ctl.status == "deducted":
+                        _requeue_activated(p.conn, account, incident)
+                    p.conn.execute(update(controls_t).where(controls_t.c.id == ctl.id).values(
+                        amount=int(ctl.amount) + amount,
+                        **({"status": "active", "released_at": None}
+                           if ctl.status == "deducted" else {})))
+            record_event(p.conn, incident=incident, account=account, area="judicial",
+                         event="deduct_reversed", amount=amount, entry_id=p.entry_id,
+                         branch=p.request.branch, teller=p.request.teller,
+                         supervisor=supervisor_of(p), bdate=p.business_date, now=p.now)
 
 
 def _requeue_activated(conn: Connection, account: str, cause: str) -> None:
     """Undo the activation a lifted freeze caused (its deduction was reversed)."""
-    events_t = AccountControl.metadata.tables["control_events"]
     rows = conn.execute(select(events_t.c.incident_number, events_t.c.after).where(
         events_t.c.account_number == account, events_t.c.event == "activate")).all()
     for r in rows:
@@ -515,7 +586,6 @@ def _case_view(conn: Connection, incident: str) -> CaseView | None:
         return None
     ctl = (conn.execute(select(controls_t).where(controls_t.c.id == row.control_id)).first()
            if row.control_id is not None else None)
-    events_t = AccountControl.metadata.tables["control_events"]
     events = tuple({"event": e.event, "amount": int(e.amount), "date": e.business_date,
                     "teller": e.teller_code, "supervisor": e.supervisor_code,
                     "entry_id": e.entry_id}

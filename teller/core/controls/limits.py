@@ -36,22 +36,27 @@ from typing import Iterable
 from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 
-from teller.core.ledger import models as m
-from teller.core.ledger.db import reader, run_in_transaction
-from teller.core.controls.models import LimitRule, LimitUsage
-from teller.core.ledger.records import LEVELS, AuthGrant, EntryRequest, PostingRefused
+from teller.core.controls.common import (
+    lock_account, new_incident_number, record_event, record_step_event, require_for,
+)
+from teller.core.controls.models import ControlEvent, LimitRule, LimitUsage
+from teller.core.controls.rules import CASH_KINDS
+from teller.core.ledger.db import reader
+from teller.core.ledger.models import Account, AuditEvent
+from teller.core.ledger.records import LEVELS, Attachment, PostingRefused
+from teller.core.ledger.rules import Posting, PostingRule
 
 rules_t = LimitRule.__table__
 usage_t = LimitUsage.__table__
-audit_t = m.AuditEvent.__table__
-entries_t = m.JournalEntry.__table__
-postings_t = m.Posting.__table__
+audit_t = AuditEvent.__table__
+accounts_t = Account.__table__
+events_t = ControlEvent.__table__
+HAS_LIMITS = "has_limit_rules"  # the account column: any rule in force today
 
 ACTIONS = {"reject": None, "auth_a": "A", "auth_b": "B", "warn": None}
 CATEGORIES = ("any", "cash", "transfer")
 DIRECTIONS = ("any", "in", "out")
 CHANNELS = ("any", "counter")
-CASH_KINDS = frozenset({"cash_box", "vault"})
 EXEMPT_PURPOSES = frozenset({"judicial_deduction", "hold_deduction"})
 LIMIT_FIELDS = ("single_min", "single_max", "daily_amount", "daily_count", "monthly_amount",
                 "monthly_count", "quarterly_amount", "quarterly_count", "yearly_amount",
@@ -212,85 +217,91 @@ def active_rules_cond(bdate: dt.date):
                 or_(rules_t.c.expires_on.is_(None), rules_t.c.expires_on >= bdate))
 
 
-def movements(req: EntryRequest, accounts: dict, subjects: dict,
-              bdate: dt.date) -> dict[str, list[Movement]]:
+def movements(p: Posting) -> dict[str, list[Movement]]:
     """Per account, what the entry moves in and out (legs of one side summed)."""
-    category = ("cash" if any(accounts[leg.account].kind in CASH_KINDS for leg in req.legs)
-                else "transfer")
+    category = ("cash" if any(mv.account.kind in CASH_KINDS for mv in p.moves) else "transfer")
     totals: dict[tuple[str, str], int] = {}
-    for leg in req.legs:
-        side = subjects[accounts[leg.account].subject_code][0]
-        direction = "in" if leg.direction == side else "out"
-        totals[(leg.account, direction)] = totals.get((leg.account, direction), 0) + leg.amount
+    for mv in p.moves:
+        key = (mv.leg.account, "in" if mv.inflow else "out")
+        totals[key] = totals.get(key, 0) + mv.leg.amount
     out: dict[str, list[Movement]] = {}
     for (number, direction), amount in totals.items():
         out.setdefault(number, []).append(
-            Movement(direction, amount, category, "counter", bdate, req.purpose))
+            Movement(direction, amount, category, "counter", p.business_date, p.request.purpose))
     return out
 
 
-def enforce_limits(conn: Connection, req: EntryRequest, bdate: dt.date, accounts: dict,
-                   subjects: dict, controls: dict, clock_now: dt.datetime) -> tuple[str, ...]:
-    """Called by the posting engine after the legs passed their control checks,
-    with the accounts locked: refuse or demand authorization per the rules, then
-    count the usage; returns the warnings of 'warn' rules. One query when no
-    account of the entry has rules."""
-    numbers = sorted({leg.account for leg in req.legs})
-    rows = conn.execute(select(rules_t).where(rules_t.c.account_number.in_(numbers),
-                                              active_rules_cond(bdate))
-                        .order_by(rules_t.c.id)).all()
-    if not rows:
-        return ()
-    by_account: dict[str, list[Rule]] = {}
-    for r in rows:
-        by_account.setdefault(r.account_number, []).append(_rule_of(r))
-    moves = movements(req, accounts, subjects, bdate)
-    if req.reverses_entry_id is not None:
-        # A reversal gives back its original's usage (same day, sides swapped).
-        for number in by_account:
+class TransactionLimitsRule(PostingRule):
+    """18101 in every posting: with the accounts locked, refuse or demand the
+    authorization level the rules ask for, warn, then count the usage; a
+    reversal gives its original's usage back. Accounts without rules cost
+    nothing (their lock row says so)."""
+
+    name = "controls.limits"
+
+    def account_columns(self, business_date):
+        return {HAS_LIMITS: select(rules_t.c.id).where(
+            rules_t.c.account_number == accounts_t.c.number,
+            active_rules_cond(business_date)).exists()}
+
+    def check(self, p: Posting) -> None:
+        numbers = sorted(n for n, a in p.accounts.items() if getattr(a, HAS_LIMITS))
+        if not numbers:
+            return
+        rows = p.conn.execute(select(rules_t).where(rules_t.c.account_number.in_(numbers),
+                                                    active_rules_cond(p.business_date))
+                              .order_by(rules_t.c.id)).all()
+        by_account: dict[str, list[Rule]] = {}
+        for r in rows:
+            by_account.setdefault(r.account_number, []).append(_rule_of(r))
+        moves = movements(p)
+        p.notes[self.name] = (by_account, moves)
+        if p.is_reversal:
+            return
+        bdate = p.business_date
+        usage_rows = p.conn.execute(select(usage_t).where(
+            usage_t.c.account_number.in_(sorted(by_account)),
+            usage_t.c.business_date >= period_start("yearly", bdate),
+            usage_t.c.business_date <= bdate)).all()
+        for number, rules in by_account.items():
+            acct = p.accounts[number]
+            usage = [UsageDay(u.business_date, u.direction, u.category, int(u.amount),
+                              int(u.count)) for u in usage_rows if u.account_number == number]
             for mv in moves.get(number, ()):
-                back = "out" if mv.direction == "in" else "in"
-                _bump(conn, number, replace(mv, direction=back), -1)
-        return ()
-    year_start = period_start("yearly", bdate)
-    usage_rows = conn.execute(select(usage_t).where(
-        usage_t.c.account_number.in_(sorted(by_account)),
-        usage_t.c.business_date >= year_start, usage_t.c.business_date <= bdate)).all()
-    level = None
-    reasons: list[str] = []
-    warnings: list[tuple[str, str]] = []
-    for number, rules in by_account.items():
-        acct = accounts[number]
-        usage = [UsageDay(u.business_date, u.direction, u.category, int(u.amount), int(u.count))
-                 for u in usage_rows if u.account_number == number]
-        for mv in moves.get(number, ()):
-            verdict = evaluate(AccountFacts(number, acct.kind, int(acct.balance)),
-                               controls.get(number, ()), rules, usage, mv)
-            if verdict.refusal:
-                code, zh, en = verdict.refusal
-                raise PostingRefused(code, zh, en, account=number)
-            if verdict.level and (level is None or LEVELS[verdict.level] > LEVELS[level]):
-                level = verdict.level
-            reasons += [zh for zh, _ in verdict.reasons]
-            warnings += [(number, w) for w in verdict.warnings]
-    if level is not None:
-        granted = req.required_level or (req.authorization.level if req.authorization else None)
-        if req.authorization is None or LEVELS.get(granted or "", 0) < LEVELS[level]:
-            raise PostingRefused(
-                "limit_needs_authorization",
-                f"超出账户交易控制，须{level}级主管授权：" + "；".join(dict.fromkeys(reasons)),
-                f"Above the account's transaction limits: level {level} authorization",
-                account=numbers[0] if len(by_account) != 1 else next(iter(by_account)),
-                level=level)
-    for number in by_account:
-        for mv in moves.get(number, ()):
-            _bump(conn, number, mv, 1)
-    for number, text in warnings:
-        conn.execute(insert(audit_t).values(
-            at=clock_now, user_code=req.teller, terminal_code=req.terminal, kind="limit_warning",
-            outcome="warn", detail=json.dumps({"account": number, "key": req.key,
-                                               "warning": text}, ensure_ascii=False)))
-    return tuple(f"账户交易控制提示：{text}" for _, text in warnings)
+                verdict = evaluate(AccountFacts(number, acct.kind, int(acct.balance)),
+                                   (), rules, usage, mv)
+                if verdict.refusal:
+                    code, zh, en = verdict.refusal
+                    raise PostingRefused(code, zh, en, account=number)
+                if verdict.level:
+                    p.require(verdict.level,
+                              f"超出账户交易控制，须{verdict.level}级主管授权："
+                              + "；".join(dict.fromkeys(zh for zh, _ in verdict.reasons)),
+                              f"Above the account's transaction limits: level "
+                              f"{verdict.level} authorization")
+                for text in verdict.warnings:
+                    p.warnings.append(f"账户交易控制提示：{text}")
+                    p.conn.execute(insert(audit_t).values(
+                        at=p.now, user_code=p.request.teller, terminal_code=p.request.terminal,
+                        kind="limit_warning", outcome="warn",
+                        detail=json.dumps({"account": number, "key": p.request.key,
+                                           "warning": text}, ensure_ascii=False)))
+
+    def write(self, p: Posting) -> None:
+        if self.name in p.notes:
+            by_account, moves = p.notes[self.name]
+            for number in by_account:
+                for mv in moves.get(number, ()):
+                    _bump(p.conn, number, mv, 1)
+
+    def undo(self, p: Posting) -> None:
+        # A reversal gives back its original's usage (same day, sides swapped).
+        if self.name in p.notes:
+            by_account, moves = p.notes[self.name]
+            for number in by_account:
+                for mv in moves.get(number, ()):
+                    back = "out" if mv.direction == "in" else "in"
+                    _bump(p.conn, number, replace(mv, direction=back), -1)
 
 
 def _bump(conn: Connection, number: str, mv: Movement, sign: int) -> None:
@@ -347,10 +358,128 @@ def rule_problems(values: dict) -> list[tuple[str, str, str]]:
     return out
 
 
+@dataclass(frozen=True)
+class LimitSettings:
+    """A rule's settings as a step gives them; None = not given (on maintenance:
+    unchanged)."""
+
+    category: str | None = None
+    direction: str | None = None
+    channel: str | None = None
+    action: str | None = None
+    single_min: int | None = None
+    single_max: int | None = None
+    daily_amount: int | None = None
+    daily_count: int | None = None
+    monthly_amount: int | None = None
+    monthly_count: int | None = None
+    quarterly_amount: int | None = None
+    quarterly_count: int | None = None
+    yearly_amount: int | None = None
+    yearly_count: int | None = None
+    balance_floor: int | None = None
+    balance_ceiling: int | None = None
+
+    def given(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self)
+                if getattr(self, f.name) is not None}
+
+
+@dataclass(frozen=True)
+class LimitAdd(Attachment, wire_name="limits.add"):
+    """新增交易控制 on ``account``."""
+
+    account: str
+    settings: LimitSettings
+    starts_on: dt.date | None = None
+    expires_on: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class LimitChange(Attachment, wire_name="limits.change"):
+    """维护 (the settings and end date given) or, with ``release``, 解控 a rule."""
+
+    incident: str
+    settings: LimitSettings = LimitSettings()
+    expires_on: dt.date | None = None
+    release: bool = False
+
+
+class LimitMaintenanceRule(PostingRule):
+    """18101's add / maintain / release, each a step of its own (irreversible)."""
+
+    name = "controls.limit_maintenance"
+
+    def applies(self, request) -> bool:
+        return any(isinstance(a, (LimitAdd, LimitChange)) for a in request.attachments)
+
+    def admit(self, p: Posting) -> None:
+        if p.request.reversible:
+            raise PostingRefused("irreversible_step", "交易控制不能冲正，请办理解控",
+                                 "A limit is released, not reversed")
+
+    def write(self, p: Posting) -> None:
+        for a in p.request.attachments:
+            if isinstance(a, LimitAdd):
+                _add(p, a)
+            elif isinstance(a, LimitChange):
+                _change(p, a)
+
+
+def _add(p: Posting, a: LimitAdd) -> None:
+    conn, bdate = p.conn, p.business_date
+    lock_account(conn, a.account)
+    values = a.settings.given()
+    problems = rule_problems(values)
+    if problems:
+        raise PostingRefused("bad_rule", problems[0][1], problems[0][2])
+    start = a.starts_on or bdate
+    if a.expires_on is not None and a.expires_on < start:
+        raise PostingRefused("bad_expiry", "截止日期不能早于生效日期",
+                             "The end date is before the start date")
+    require_for(p, "limit_add")
+    incident = new_incident_number(conn, p.request.branch, bdate)
+    conn.execute(insert(rules_t).values(
+        incident_number=incident, account_number=a.account, status="active",
+        starts_on=start, expires_on=a.expires_on, created_by=p.request.teller,
+        created_at=p.now, **values))
+    record_step_event(p, incident=incident, account=a.account, area="limit", event="add",
+                      after={**values, "starts_on": start, "expires_on": a.expires_on})
+
+
+def _change(p: Posting, a: LimitChange) -> None:
+    conn = p.conn
+    row = conn.execute(select(rules_t).where(rules_t.c.incident_number == a.incident)).first()
+    if row is None or row.status != "active":
+        raise PostingRefused("no_incident", f"有效的交易控制 {a.incident} 不存在",
+                             f"No rule {a.incident} in force")
+    lock_account(conn, row.account_number)
+    if a.release:
+        before, after = {"status": "active"}, {"status": "released"}
+    else:
+        merged = {k: getattr(row, k) for k in LIMIT_FIELDS + (
+            "category", "direction", "channel", "action")}
+        merged.update(a.settings.given())
+        problems = rule_problems(merged)
+        if problems:
+            raise PostingRefused("bad_rule", problems[0][1], problems[0][2])
+        if a.expires_on is not None:
+            merged["expires_on"] = a.expires_on
+        before = {k: getattr(row, k) for k in merged if merged[k] != getattr(row, k)}
+        after = {k: merged[k] for k in before}
+        if not after:
+            raise PostingRefused("no_change", "没有修改任何要素", "Nothing was changed")
+    require_for(p, "limit_release" if a.release else "limit_maintain")
+    conn.execute(update(rules_t).where(rules_t.c.id == row.id).values(**after))
+    record_step_event(p, incident=a.incident, account=row.account_number, area="limit",
+                      event="release" if a.release else "maintain", before=before, after=after)
+
+
 class LimitService:
-    def __init__(self, engine: Engine, *, clock=dt.datetime.now):
+    """18101's look-ups (the changes are posted steps, above)."""
+
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.clock = clock
 
     def rules(self, account: str, *, current_only: bool = True) -> tuple[RuleView, ...]:
         q = select(rules_t).where(rules_t.c.account_number == account)
@@ -365,101 +494,23 @@ class LimitService:
                                ).first()
         return _view(row) if row else None
 
-    def add(self, *, key: str, branch: str, teller: str, account: str, values: dict,
-            starts_on: dt.date | None = None, expires_on: dt.date | None = None,
-            authorization: AuthGrant | None = None) -> RuleView:
-        from teller.core.controls.controls import (
-            business_date, check_grant, lock_account, new_incident_number, prior_event,
-            record_event)
-
-        def work(conn: Connection) -> RuleView:
-            done = prior_event(conn, key)
-            if done is not None:
-                return _view(conn.execute(select(rules_t).where(
-                    rules_t.c.incident_number == done.incident_number)).one())
-            now, bdate = self.clock().replace(tzinfo=None), business_date(conn, branch)
-            lock_account(conn, account)
-            problems = rule_problems(values)
-            if problems:
-                raise PostingRefused("bad_rule", problems[0][1], problems[0][2])
-            start = starts_on or bdate
-            if expires_on is not None and expires_on < start:
-                raise PostingRefused("bad_expiry", "截止日期不能早于生效日期",
-                                     "The end date is before the start date")
-            supervisor = check_grant(conn, authorization, teller, "limit_add", "18101", now)
-            incident = new_incident_number(conn, branch, bdate)
-            clean = {k: values.get(k) for k in LIMIT_FIELDS + ("category", "direction",
-                                                               "channel", "action")
-                     if values.get(k) is not None}
-            conn.execute(insert(rules_t).values(
-                incident_number=incident, account_number=account, status="active",
-                starts_on=start, expires_on=expires_on, created_by=teller, created_at=now,
-                **clean))
-            record_event(conn, key=key, incident=incident, account=account, area="limit",
-                         event="add", after={**clean, "starts_on": start,
-                                             "expires_on": expires_on},
-                         branch=branch, teller=teller, supervisor=supervisor, bdate=bdate,
-                         now=now)
-            return _view(conn.execute(select(rules_t).where(
-                rules_t.c.incident_number == incident)).one())
-        return run_in_transaction(self.engine, work)
-
-    def change(self, *, key: str, branch: str, teller: str, incident: str,
-               values: dict | None = None, expires_on: dt.date | None = None,
-               release: bool = False, authorization: AuthGrant | None = None
-               ) -> tuple[dict, dict]:
-        """Maintain (维护) or release (解控) a rule: (before, after) of what changed."""
-        from teller.core.controls.controls import (
-            business_date, check_grant, lock_account, prior_event, record_event)
-
-        def work(conn: Connection) -> tuple[dict, dict]:
-            done = prior_event(conn, key)
-            if done is not None:
-                return json.loads(done.before), json.loads(done.after)
-            now, bdate = self.clock().replace(tzinfo=None), business_date(conn, branch)
-            row = conn.execute(select(rules_t).where(rules_t.c.incident_number == incident)
-                               ).first()
-            if row is None or row.status != "active":
-                raise PostingRefused("no_incident", f"有效的交易控制 {incident} 不存在",
-                                     f"No rule {incident} in force")
-            lock_account(conn, row.account_number)
-            if release:
-                before, after = {"status": "active"}, {"status": "released"}
-            else:
-                merged = {k: getattr(row, k) for k in LIMIT_FIELDS + (
-                    "category", "direction", "channel", "action")}
-                merged.update(values or {})
-                problems = rule_problems(merged)
-                if problems:
-                    raise PostingRefused("bad_rule", problems[0][1], problems[0][2])
-                if expires_on is not None:
-                    merged["expires_on"] = expires_on
-                before = {k: getattr(row, k) for k in merged if merged[k] != getattr(row, k)}
-                after = {k: merged[k] for k in before}
-                if not after:
-                    raise PostingRefused("no_change", "没有修改任何要素", "Nothing was changed")
-            supervisor = check_grant(conn, authorization, teller,
-                                     "limit_release" if release else "limit_maintain",
-                                     "18101", now)
-            conn.execute(update(rules_t).where(rules_t.c.id == row.id).values(**after))
-            record_event(conn, key=key, incident=incident, account=row.account_number,
-                         area="limit", event="release" if release else "maintain",
-                         before=before, after=after, branch=branch, teller=teller,
-                         supervisor=supervisor, bdate=bdate, now=now)
-            return before, after
-        return run_in_transaction(self.engine, work)
+    def changes_of(self, entry_id: int) -> tuple[dict, dict]:
+        """(before, after) of the maintenance or release posted as ``entry_id``."""
+        with reader(self.engine) as conn:
+            ev = conn.execute(select(events_t.c.before, events_t.c.after).where(
+                events_t.c.entry_id == entry_id)).first()
+        return (json.loads(ev.before), json.loads(ev.after)) if ev else ({}, {})
 
 
 def expire_rules(conn: Connection, bdate: dt.date, now: dt.datetime) -> list[dict]:
     """Rules whose end date is before ``bdate`` end (called by apply_control_expiries)."""
-    from teller.core.controls.controls import record_event
     changed = []
     for row in conn.execute(select(rules_t).where(
             rules_t.c.status == "active", rules_t.c.expires_on.is_not(None),
             rules_t.c.expires_on < bdate).order_by(rules_t.c.id)).all():
         conn.execute(update(rules_t).where(rules_t.c.id == row.id).values(status="expired"))
-        branch = conn.execute(select(m.Account.__table__.c.branch_code).where(
-            m.Account.__table__.c.number == row.account_number)).scalar_one()
+        branch = conn.execute(select(accounts_t.c.branch_code).where(
+            accounts_t.c.number == row.account_number)).scalar_one()
         record_event(conn, incident=row.incident_number, account=row.account_number,
                      area="limit", event="expire", branch=branch, teller="SYSTEM", bdate=bdate,
                      now=now, before={"status": "active"}, after={"status": "expired"})

@@ -1,9 +1,9 @@
 """Personal customers (个人客户, CBUS 00010): checks, create-or-maintain, look-ups.
 
 A customer is found by its document (证件类型 + 证件号码) — the same person
-never gets two customer rows (uq_customers_document). Saving is a core action
-(``customer.save``) carried by a journal entry without legs, so it is keyed,
-exactly-once and in the teller's journal like every other step.
+never gets two customer rows (uq_customers_document). Saving is a step posted
+through the kernel with :class:`CustomerSave` (an entry without legs), so it is
+keyed, exactly-once and in the teller's journal like every other step.
 
 Worked example::
 
@@ -16,6 +16,7 @@ Worked example::
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -27,8 +28,8 @@ from sqlalchemy.engine import Connection, Engine
 from teller.core.customers.models import Customer
 from teller.core.ledger import models as m
 from teller.core.ledger.db import reader
-from teller.core.ledger.engine import register_effect
-from teller.core.ledger.records import PostingRefused
+from teller.core.ledger.records import Attachment, PostingRefused
+from teller.core.ledger.rules import Posting, PostingRule
 from teller.domain.identity import check_resident_id, normalize_resident_id
 from teller.domain.problems import Problem
 
@@ -66,10 +67,6 @@ class CustomerInfo:
 def normalize_document(id_type: str, id_number: str) -> str:
     return (normalize_resident_id(id_number) if id_type == "resident_id"
             else (id_number or "").strip().upper())
-
-
-def is_mobile(text: str) -> bool:
-    return bool(_MOBILE.fullmatch(text or ""))
 
 
 def customer_problems(data: Mapping[str, Any], *, require_name: bool = True) -> list[Problem]:
@@ -142,12 +139,44 @@ def save_customer(conn: Connection, data: Mapping[str, Any], *, branch: str,
     return existing.id, before, after
 
 
-def _apply_save(conn: Connection, req, args: dict, bdate: dt.date):
-    save_customer(conn, args, branch=req.branch, now=dt.datetime.now())
-    return None
+@dataclass(frozen=True)
+class CustomerDetails:
+    """A personal customer's document and details as a step gives them (blank =
+    keep what is on record)."""
+
+    id_type: str
+    id_number: str
+    name: str = ""
+    name_en: str = ""
+    phone: str = ""
+    address: str = ""
+    occupation: str = ""
+
+    def as_dict(self) -> dict:
+        return dataclasses.asdict(self)
 
 
-register_effect("customer.save", _apply_save)
+@dataclass(frozen=True)
+class CustomerSave(Attachment, wire_name="customers.save"):
+    """00010: create the customer, or update the details given."""
+
+    customer: CustomerDetails
+
+
+class CustomerSaveRule(PostingRule):
+    """个人客户信息维护: every rule on the details again, then create or update."""
+
+    name = "customers.save"
+
+    def applies(self, request) -> bool:
+        return request.one(CustomerSave) is not None
+
+    def prepare(self, p: Posting) -> None:
+        a = p.request.one(CustomerSave)
+        assert a is not None
+        cid, _, _ = save_customer(p.conn, a.customer.as_dict(), branch=p.request.branch,
+                                  now=p.now)
+        p.fact("customer_id", str(cid))
 
 
 class CustomerService:

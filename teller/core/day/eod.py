@@ -42,7 +42,8 @@ the batch operator ``EOD<branch>`` posts one journal entry per chunk of
 :data:`CHUNK` accounts (keyset order by account number): leg 1 debits the
 branch's 6411 interest-expense account with the chunk's total, legs 2…n credit
 each account. The chunk's legs are read once to compute the entry hash
-(``posting.entry_hash``, the same canonical form ``teller check`` recomputes),
+(``ledger.journal.append_entry``, the same numbering and chain as every
+posting, and the canonical form ``teller check`` recomputes),
 the entry row is inserted with that hash, and the postings are written by one
 ``INSERT … SELECT`` with the same expression and filter; one ``UPDATE`` then
 moves every balance and resets the accruals. Each entry balances on its own;
@@ -71,7 +72,7 @@ from teller.core.vouchers.stock import tie_out_problems
 from teller.core.ledger.db import run_in_transaction
 from teller.core.ledger.accounts import internal_account, open_account
 from teller.core.day.models import DayEndRun
-from teller.core.ledger.engine import GENESIS_HASH, entry_hash
+from teller.core.ledger import journal
 from teller.domain.calendar import BusinessCalendar, load_holidays, settlement_day_in
 from teller.domain.problems import Problem
 
@@ -236,15 +237,7 @@ def settle_interest(conn: Connection, branch: str, *, operator: str, business_da
                            .where(m.Account.__table__.c.number == expense)
                            .with_for_update()).one()
     exp_balance = int(exp_row.balance)
-    head = conn.execute(select(heads_t).where(heads_t.c.teller_code == operator)
-                        .with_for_update()).first()
-    if head is None:
-        conn.execute(insert(heads_t).values(teller_code=operator, business_date=business_date,
-                                            last_sequence=0, last_hash=GENESIS_HASH))
-        seq, prev = 0, GENESIS_HASH
-    else:
-        seq = int(head.last_sequence) if head.business_date == business_date else 0
-        prev = head.last_hash
+    head = journal.lock_head(conn, operator, business_date)
     # The credits are computed once, set-wise, into a numbered work table; each
     # chunk of rn is then one entry: read back for its hash, inserted by one
     # INSERT … SELECT. (A keyset query per chunk would sort the branch each time.)
@@ -275,20 +268,18 @@ def settle_interest(conn: Connection, branch: str, *, operator: str, business_da
                   "direction": "C", "amount": int(r.interest),
                   "balance_after": int(r.balance) + int(r.interest), "memo": memo}
                  for i, r in enumerate(rows, start=2)]
-        seq += 1
-        key = f"eod-{branch}-{business_date:%Y%m%d}-interest-{seq:06d}"
+        key = f"eod-{branch}-{business_date:%Y%m%d}-interest-{head.sequence + 1:06d}"
         entry = {
             "idempotency_key": key,
             "request_digest": hashlib.sha256(
                 f"{key}|{rows[0].number}|{rows[-1].number}|{chunk_total}".encode()).hexdigest(),
-            "journal_sequence": seq, "branch_code": branch, "teller_code": operator,
-            "terminal_code": "BATCH", "business_date": business_date, "created_at": at,
+            "branch_code": branch, "terminal_code": "BATCH", "created_at": at,
             "txn_code": INTEREST_TXN, "step": "interest_settlement", "purpose": "normal",
             "memo": f"批量结息 {len(rows)} 户", "reversible": False, "offline": False,
-            "reverses_entry_id": None, "prev_hash": prev}
-        entry["entry_hash"] = prev = entry_hash(prev, entry, legs)
-        last_id = conn.execute(insert(entries_t).values(**entry)
-                               .returning(entries_t.c.id)).scalar_one()
+            "reverses_entry_id": None}
+        # The chunk's legs are hashed here; the first is written with the entry,
+        # the rest by one INSERT … SELECT with the same values.
+        last_id = journal.append_entry(conn, head, entry, legs, write_postings=False)
         conn.execute(insert(m.Posting.__table__).values(**legs[0], entry_id=last_id))
         conn.execute(text(
             "INSERT INTO postings (entry_id, leg, account_number, subject_code, direction, "
@@ -304,9 +295,7 @@ def settle_interest(conn: Connection, branch: str, *, operator: str, business_da
     if entries:
         conn.execute(update(m.Account.__table__).where(m.Account.__table__.c.number == expense)
                      .values(balance=exp_balance))
-        conn.execute(update(heads_t).where(heads_t.c.teller_code == operator).values(
-            business_date=business_date, last_sequence=seq, last_entry_id=last_id,
-            last_hash=prev))
+        journal.save_head(conn, head)
     # Balances and accruals move together, from the values before the update.
     paid = (f"CASE WHEN {accrued} > 0 THEN {interest} ELSE 0 END"
             .replace("a.", "accounts."))
@@ -352,10 +341,12 @@ def mark_dormant(conn: Connection, branch: str, business_date: dt.date, *, opera
 
 
 # -- the batch -----------------------------------------------------------------
-def run_day_end(engine: Engine, branch: str, *, calendar: BusinessCalendar | None = None,
+def run_day_end(engine: Engine, branch: str, *, post: Callable,
+                calendar: BusinessCalendar | None = None,
                 clock: Callable[[], dt.datetime] = dt.datetime.now,
                 chunk: int = CHUNK) -> DayEndResult:
     """Close the branch's business date and open the next (see the module doc).
+    ``post`` is the kernel's (with the bank's rules) for the batch's postings.
     Raises :class:`DayEndRefused` when a blocker stands; nothing changes then."""
     cal = calendar if calendar is not None else load_bank_calendar()
     now = lambda: clock().replace(tzinfo=None)  # noqa: E731
@@ -391,7 +382,8 @@ def run_day_end(engine: Engine, branch: str, *, calendar: BusinessCalendar | Non
         if status == "open":
             for hook in _hooks("before_close"):
                 early[hook.name] = hook.fn(engine, branch, bdate,
-                                           operator=batch_operator(branch), clock=clock)
+                                           operator=batch_operator(branch), clock=clock,
+                                           post=post)
         run_in_transaction(engine, lambda c: check(c, close=True))
     except DayEndRefused as exc:
         problems = [p.message for p in exc.problems]
@@ -451,11 +443,11 @@ def run_day_end(engine: Engine, branch: str, *, calendar: BusinessCalendar | Non
         return res
 
     result = run_in_transaction(engine, batch)
-    result.hooks.update(open_business_day(engine, branch, clock=clock))
+    result.hooks.update(open_business_day(engine, branch, post=post, clock=clock))
     return result
 
 
-def open_business_day(engine: Engine, branch: str, *,
+def open_business_day(engine: Engine, branch: str, *, post: Callable,
                       clock: Callable[[], dt.datetime] = dt.datetime.now) -> dict:
     """开门: the start-of-day hooks (expiries) for the branch's current business
     date. The day end runs it for the date it opens; running it again (a
@@ -474,7 +466,7 @@ def open_business_day(engine: Engine, branch: str, *,
     if status != "open":
         return {}
     operator = batch_operator(branch)
-    out = {hook.name: hook.fn(engine, branch, bdate, operator=operator, clock=clock)
+    out = {hook.name: hook.fn(engine, branch, bdate, operator=operator, clock=clock, post=post)
            for hook in _hooks("day_open")}
     run_in_transaction(engine, lambda conn: _audit(
         conn, clock().replace(tzinfo=None), operator, "day_open_hooks",

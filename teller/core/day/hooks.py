@@ -14,7 +14,7 @@ Blockers (日终检查), ``fn(conn, branch, business_date) -> [Problem]``:
 Time-driven hooks (:class:`TimeHook`), in this order:
 
 1. ``before_close`` — 定期到期转存 (time-deposit maturities of D): they post
-   through the posting engine, so they run while the branch is still open,
+   through the kernel, so they run while the branch is still open,
    after the blockers passed (no teller signed on) and before it goes to
    ``closing``;
 2. ``day_open`` — 口头挂失到期解除 and 冻结/控制到期解除 with the new business
@@ -38,7 +38,10 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 
 from teller.core.cash import teller_day
+from teller.core.controls.expiries import apply_control_expiries
 from teller.core.controls.models import JudicialCase
+from teller.core.loss.reports import apply_loss_expiries
+from teller.core.time_deposits.maturity import mature_time_deposits
 from teller.domain.problems import Problem
 
 cases_t = JudicialCase.__table__
@@ -49,9 +52,9 @@ PHASES = ("before_close", "batch", "day_open")
 @dataclass(frozen=True)
 class TimeHook:
     """One time-driven effect. ``before_close`` and ``day_open`` hooks are
-    ``fn(engine, branch, date, *, operator, clock)`` and run in their own
-    transactions; ``batch`` hooks are ``fn(conn, branch, date)`` inside the
-    batch's transaction."""
+    ``fn(engine, branch, date, *, operator, clock, post)`` and run in their own
+    transactions (``post`` is the kernel's, with the bank's rules); ``batch``
+    hooks are ``fn(conn, branch, date)`` inside the batch's transaction."""
 
     name: str
     phase: str
@@ -82,29 +85,28 @@ def incomplete_judicial_cases(conn: Connection, branch: str,
 
 # -- time-driven ----------------------------------------------------------------
 def time_deposit_maturities(engine: Engine, branch: str, business_date: dt.date, *,
-                            operator: str, clock: Callable[[], dt.datetime]) -> dict:
+                            operator: str, clock: Callable[[], dt.datetime],
+                            post: Callable) -> dict:
     """定期到期: auto-rollover deposits maturing by D roll over; withdrawn ones close."""
-    from teller.core.time_deposits.deposits import mature_time_deposits
     del clock
-    r = mature_time_deposits(engine, business_date, operator=operator, terminal="BATCH",
-                             branch=branch)
+    r = mature_time_deposits(engine, business_date, operator=operator, post=post,
+                             terminal="BATCH", branch=branch)
     return {"rolled_over": [x.account for x in r.rolled_over], "closed": list(r.closed),
             "matured_kept": list(r.matured_kept), "refused": [list(x) for x in r.refused]}
 
 
 def loss_expiries(engine: Engine, branch: str, business_date: dt.date, *,
-                  operator: str, clock: Callable[[], dt.datetime]) -> list[str]:
+                  operator: str, clock: Callable[[], dt.datetime], post: Callable) -> list[str]:
     """口头挂失满 5 天自动解除."""
-    from teller.core.loss.reports import apply_loss_expiries
-    del branch
+    del branch, post
     return list(apply_loss_expiries(engine, business_date, user=operator, clock=clock))
 
 
 def control_expiries(engine: Engine, branch: str, business_date: dt.date, *,
-                     operator: str, clock: Callable[[], dt.datetime]) -> list[dict]:
+                     operator: str, clock: Callable[[], dt.datetime],
+                     post: Callable) -> list[dict]:
     """冻结/止付/限额到期解除; the queued freeze takes over (轮候冻结生效)."""
-    from teller.core.controls.controls import apply_control_expiries
-    del branch, operator
+    del branch, operator, post
     return apply_control_expiries(engine, business_date, clock=clock)
 
 

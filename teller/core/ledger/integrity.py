@@ -29,7 +29,7 @@ from sqlalchemy.engine import Engine
 from teller.core.cash.models import CashDenomination, CashMovement
 from teller.core.ledger import models as m
 from teller.core.ledger.db import reader
-from teller.core.ledger.engine import GENESIS_HASH, entry_hash
+from teller.core.ledger.chain import GENESIS_HASH, entry_hash
 
 a, p, e, s, h = (m.Account.__table__, m.Posting.__table__, m.JournalEntry.__table__,
                  m.GlSubject.__table__, m.TellerJournalHead.__table__)

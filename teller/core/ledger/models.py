@@ -188,3 +188,14 @@ class AuditEvent(Base):
     outcome: Mapped[str] = mapped_column(String(16), default="ok")
     detail: Mapped[str] = mapped_column(Text, default="{}")
     __table_args__ = (Index("ix_audit_user_at", "user_code", "at"),)
+
+
+class EntryFact(Base):
+    """What a step's rules made that the teller is shown (an incident number, a
+    reserved account number): one row per fact, written with the entry."""
+
+    __tablename__ = "entry_facts"
+    entry_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                          ForeignKey("journal_entries.id"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))

@@ -2,11 +2,18 @@
 
 The terminal's write-ahead journal keeps each commit step's request in this
 form, so a retry after a crash sends exactly the same request (same digest)
-under the same idempotency key.
+under the same idempotency key. Secret attachments (a PIN block) are left out:
+a retry without one is refused by its rule, never let through.
+
+>>> from teller.core.ledger.records import Leg
+>>> req = EntryRequest(key="k", branch="0101", teller="T001", terminal="T01",
+...                    txn_code="10020", step="post", legs=(Leg("a", "D", 1), Leg("b", "C", 1)))
+>>> request_from_dict(request_to_dict(req)) == req
+True
 """
 from __future__ import annotations
 
-from teller.core.ledger.records import AuthGrant, CashCount, EntryRequest, Leg
+from teller.core.ledger.records import AuthGrant, Attachment, EntryRequest, Leg
 
 
 def grant_to_dict(grant: AuthGrant | None) -> dict | None:
@@ -23,34 +30,27 @@ def grant_from_dict(d: dict | None) -> AuthGrant | None:
 
 
 def request_to_dict(req: EntryRequest) -> dict:
-    """JSON form of a request, kept by the write-ahead journal so a retry after a
-    crash sends exactly the same request (same digest) under the same key."""
+    """JSON form of a request without its secret attachments."""
     return {"key": req.key, "branch": req.branch, "teller": req.teller,
             "terminal": req.terminal, "txn_code": req.txn_code, "step": req.step,
             "legs": [[leg.account, leg.direction, leg.amount, leg.memo] for leg in req.legs],
-            "memo": req.memo, "purpose": req.purpose, "reversible": req.reversible,
+            "memo": req.memo, "reversible": req.reversible,
             "offline": req.offline, "required_level": req.required_level,
             "authorization": grant_to_dict(req.authorization),
             "reverses_entry_id": req.reverses_entry_id,
-            **({"cash": [{"account": c.account, "received": [list(x) for x in c.received],
-                          "paid": [list(x) for x in c.paid]} for c in req.cash]}
-               if req.cash else {}),
-            **({"cash_action": req.cash_action} if req.cash_action else {}),
-            **({"effect": req.effect, "effect_args": req.effect_args} if req.effect else {})}
+            **({"attachments": [a.to_wire() for a in req.attachments if not a.secret]}
+               if req.attachments else {})}
 
 
 def request_from_dict(d: dict) -> EntryRequest:
+    """The request a dict of :func:`request_to_dict` holds; an attachment that
+    fits no type raises :class:`~teller.core.ledger.records.BadAttachment`."""
     return EntryRequest(
         key=d["key"], branch=d["branch"], teller=d["teller"], terminal=d["terminal"],
         txn_code=d["txn_code"], step=d["step"],
         legs=tuple(Leg(a, dr, int(amt), memo) for a, dr, amt, memo in d["legs"]),
-        memo=d.get("memo", ""), purpose=d.get("purpose", "normal"),
-        reversible=d.get("reversible", True), offline=d.get("offline", False),
-        required_level=d.get("required_level"),
+        memo=d.get("memo", ""), reversible=d.get("reversible", True),
+        offline=d.get("offline", False), required_level=d.get("required_level"),
         authorization=grant_from_dict(d.get("authorization")),
         reverses_entry_id=d.get("reverses_entry_id"),
-        cash=tuple(CashCount(c["account"], tuple((int(a), int(b)) for a, b in c["received"]),
-                             tuple((int(a), int(b)) for a, b in c["paid"]))
-                   for c in d.get("cash", ())),
-        cash_action=d.get("cash_action", ""),
-        effect=d.get("effect", ""), effect_args=d.get("effect_args", ""))
+        attachments=tuple(Attachment.from_wire(a) for a in d.get("attachments", ())))

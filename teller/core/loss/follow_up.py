@@ -11,15 +11,15 @@ CBUS §4.2 checked inside it:
 - reissue only after a written (or voucher+password) report; a card reissue, and
   anything on a voucher+password report, takes the new password keyed twice;
 - close not while frozen, not from an oral report; balance and interest on the
-  accrual are paid in cash in the same transaction;
+  accrual are paid in cash in the same entry, without the PIN that was lost;
 - :data:`FOLLOW_UP_AUTH` says which actions need a supervisor — the one table.
 
 Worked example (runnable in ``tests/transactions/test_loss_follow_up.py``)::
 
-    loss = LossService(engine, posting, pins=lambda: pin_service)
-    loss.follow_up(FollowUp(key="T01-x-00-0", branch="0101", teller="T001", terminal="T01",
-                            incident_number=number, action="release",
-                            id_type="resident_id", id_number=holder_id))
+    core.post(EntryRequest(key="T01-x-00-0", branch="0101", teller="T001", terminal="T01",
+                           txn_code="18020", step="follow_up", reversible=False,
+                           attachments=(LossFollowUp(number, "release", "resident_id",
+                                                     holder_id),)))
 """
 from __future__ import annotations
 
@@ -29,23 +29,19 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select, update
 from sqlalchemy.engine import Connection
 
-from teller.core.cash.counts import made_up_count
-from teller.core.vouchers.blank import post_using
-from teller.core.ledger.db import reader, run_in_transaction
-from teller.core.accounts.models import Product
+from teller.core.accounts.interest import InterestSettlement
+from teller.core.accounts.rules import NewPin, waive_pin
 from teller.core.ledger.accounts import internal_account
+from teller.core.ledger.db import reader
+from teller.core.ledger.records import Attachment, PostingRefused
+from teller.core.ledger.rules import Posting, PostingRule
 from teller.core.loss.reports import (
     FREEZE_KINDS, ORAL, PASSWORD, VOUCHER_KINDS, VOUCHER_PASSWORD, WRITTEN,
-    Agent, IncidentInfo, LossOutcome, LossReportService, _info, accounts_t, branches_t,
-    controls_t, customers_t, in_force, incidents_t, refused, store_pin,
+    Agent, IncidentInfo, LossReportService, _info, accounts_t, controls_t, customers_t,
+    in_force, incidents_t, refused,
 )
-from teller.core.ledger.engine import authorization_problem
-from teller.core.ledger.records import AuthGrant, EntryRequest, Leg, PostedEntry, PostingRefused
+from teller.core.vouchers.blank import VoucherUse
 from teller.domain.identity import birth_date_of
-from teller.domain.interest import Rate, interest_on_accrual
-from teller.domain.pin import PinBlock
-
-products_t = Product.__table__
 
 RELEASE, REISSUE, NEW_PASSWORD, CLOSE = "release", "reissue", "new_password", "close"
 ACTION_TEXT = {RELEASE: ("解除挂失", "release"), REISSUE: ("挂失补发", "reissue the medium"),
@@ -57,24 +53,19 @@ GUARDIAN_AGE_LIMIT = 16
 
 
 @dataclass(frozen=True)
-class FollowUp:
-    """A follow-up on one incident (18020). ``id_type``/``id_number`` is the
-    document the holder (or a minor's guardian, with ``agent``) presented."""
+class LossFollowUp(Attachment, wire_name="loss.follow_up"):
+    """18020 on incident ``incident_number``. ``id_type``/``id_number`` is the
+    document the holder (or a minor's guardian, with ``agent``) presented. A
+    reissue carries the new medium's :class:`~teller.core.vouchers.blank.VoucherUse`,
+    a new password :class:`~teller.core.accounts.rules.NewPin`, a close its
+    payout legs and the closing :class:`~teller.core.accounts.interest.InterestSettlement`."""
 
-    key: str
-    branch: str
-    teller: str
-    terminal: str
     incident_number: str
     action: str
     id_type: str
     id_number: str
     new_medium_number: str | None = None  # card: the PAN read; passbook: the box's smallest
-    new_pin: PinBlock | None = None
-    new_pin_again: PinBlock | None = None
     agent: Agent | None = None
-    authorization: AuthGrant | None = None
-    voucher_number: str | None = None  # card: the blank card's stock serial (None: smallest)
 
 
 class LossService(LossReportService):
@@ -130,112 +121,13 @@ class LossService(LossReportService):
             problem = self._action_problem(r, acct, action, others, conn=conn, bdate=bdate)
         return refused(*problem, acct.number) if problem else None
 
-    # -- 18020 ---------------------------------------------------------------
-    def follow_up(self, req: FollowUp) -> LossOutcome:
-        """Release, reissue, new password or close — one incident, one transaction."""
-        if req.action not in ACTION_TEXT:
-            raise refused("loss_action", "后续处理种类不正确", "Unknown follow-up action")
-        with reader(self.engine) as conn:
-            done = conn.execute(select(incidents_t).where(
-                incidents_t.c.ended_key == req.key)).first()
-        if done is not None:
-            return LossOutcome(_info(done), self.posting.find(req.key), replayed=True)
-        needs_pin = self._needs_new_pin(req)
-        if needs_pin and (req.new_pin is None or req.new_pin_again is None):
-            raise refused("loss_new_pin_required", "须由客户在密码键盘上输入两次新密码",
-                          "The customer must key the new password twice")
-        if req.new_pin is not None and (req.new_pin_again is None or
-                                        req.new_pin.ciphertext() != req.new_pin_again.ciphertext()):
-            raise refused("pin_mismatch", "两次输入的新密码不一致",
-                          "The two new passwords differ")
-        posted, outcome = run_in_transaction(self.engine, lambda c: self._follow_up_in(c, req))
-        return LossOutcome(outcome.incident, posted)
+    def needs_new_pin(self, number: str, action: str) -> bool:
+        """Whether ``action`` on this incident takes a new password keyed twice."""
+        inc = self.incident(number)
+        return inc is not None and new_pin_needed(inc.kind, inc.medium_kind, action)
 
-    def _needs_new_pin(self, req: FollowUp) -> bool:
-        inc = self.incident(req.incident_number)
-        if inc is None:
-            return False
-        if req.action == NEW_PASSWORD:
-            return True
-        if req.action in (RELEASE, REISSUE) and inc.kind == VOUCHER_PASSWORD:
-            return True  # 凭证+密码挂失: the new password comes before the voucher
-        return req.action == REISSUE and inc.medium_kind == "card"
-
-    def _follow_up_in(self, conn: Connection, req: FollowUp):
-        row = conn.execute(select(incidents_t).where(
-            incidents_t.c.incident_number == req.incident_number)).first()
-        if row is None:
-            raise refused("loss_no_incident", "挂失事故不存在", "No such incident")
-        branch = conn.execute(select(branches_t).where(branches_t.c.code == req.branch)).one()
-        bdate = branch.business_date
-        if branch.status != "open":
-            raise refused("branch_closed", "网点已日终或未开门", "The branch is not open")
-        if row.status != "active" or (row.expires_on is not None and row.expires_on < bdate):
-            raise refused("loss_not_active", "该挂失事故已处理或已失效",
-                          "The incident is no longer in force")
-        acct = self._lock_account(conn, row.account_number)
-        cust = conn.execute(select(customers_t).where(
-            customers_t.c.id == acct.customer_id)).first()
-        self._check_presenter(req, cust, bdate)
-        if cust.kind == "unit" and row.branch_code != req.branch:
-            raise refused("loss_unit_branch", f"单位客户挂失后续处理须在原挂失网点 {row.branch_code} 办理",
-                          "A unit's follow-up is done at the branch that took the report",
-                          acct.number)
-        level = FOLLOW_UP_AUTH.get(req.action)
-        if level:
-            self._check_grant(conn, req.authorization, req.teller, level, req.action)
-        if (req.new_pin is not None or self._needs_new_pin(req)) and self.pins() is None:
-            raise refused("no_pin_service", "未配置密码验证服务", "No PIN verifier configured")
-        others = {x.kind for x in in_force(conn, acct.number, bdate)
-                  if x.incident_number != row.incident_number}
-        problem = self._action_problem(row, acct, req.action, others, conn=conn, bdate=bdate)
-        if problem is not None:
-            raise refused(problem[0], problem[1], problem[2], acct.number)
-        now = self.clock().replace(tzinfo=None)
-        posted = None
-        values: dict = {}
-        status = {RELEASE: "released", REISSUE: "reissued", NEW_PASSWORD: "password_reset",
-                  CLOSE: "closed"}[req.action]
-        if req.action == REISSUE:
-            new = (req.new_medium_number or "").strip()
-            taken = conn.execute(select(accounts_t.c.number).where(
-                accounts_t.c.medium_number == new)).first()
-            if not new or new == acct.medium_number or taken is not None:
-                raise refused("loss_new_medium", "新凭证号无效或已被使用",
-                              "The new medium number is missing or already in use", acct.number)
-            conn.execute(update(accounts_t).where(accounts_t.c.number == acct.number)
-                         .values(medium_number=new))
-            values["new_medium_number"] = new
-            # The new medium leaves the teller's box in this follow-up's own entry
-            # (9001): a passbook by its number, a card by its blank card's serial.
-            # The lost one is not handed back: it stays 'used' in the stock.
-            card = acct.medium_kind == "card"
-            posted = post_using(conn, self.posting, EntryRequest(
-                key=req.key, branch=req.branch, teller=req.teller, terminal=req.terminal,
-                txn_code="18020", step="follow_up", legs=(), reversible=False,
-                memo=f"挂失补发 {acct.number}"),
-                kind="debit_card" if card else "passbook",
-                number=req.voucher_number if card else new, account=acct.number)
-        if req.new_pin is not None:
-            # In this transaction, after any reissue: a card's PIN block is bound to
-            # the card number the customer keyed it for — the new one.
-            self._store_pin(conn, acct.number, req.new_pin)
-        self._end(conn, row, status, req.teller, now, req.key, **values)
-        if req.action == CLOSE:
-            posted = self._close_account(conn, req, acct, bdate)
-        self._audit(conn, req.teller, req.terminal, f"loss_{req.action}", now, {
-            "incident": row.incident_number, "account": acct.number, "key": req.key,
-            "old_medium": acct.medium_number, **values,
-            "agent": req.agent.name if req.agent else None,
-            "authorized_by": req.authorization.supervisor if req.authorization else None})
-        if level and req.authorization is not None:
-            self._record_grant(conn, req.authorization, req.teller, level, now,
-                               ACTION_TEXT[req.action][0], "18020")
-        done = conn.execute(select(incidents_t).where(
-            incidents_t.c.incident_number == row.incident_number)).one()
-        return posted, LossOutcome(_info(done), posted)
-
-    def _action_problem(self, row, acct, action: str, others: set[str], *,
+    @staticmethod
+    def _action_problem(row, acct, action: str, others: set[str], *,
                         conn: Connection | None = None, bdate: dt.date | None = None
                         ) -> tuple[str, str, str] | None:
         if row.kind in (ORAL, WRITTEN) and PASSWORD in others:
@@ -266,7 +158,8 @@ class LossService(LossReportService):
                             "The account is frozen; it cannot be closed")
         return None
 
-    def _check_presenter(self, req: FollowUp, cust, bdate: dt.date) -> None:
+    @staticmethod
+    def _check_presenter(req: LossFollowUp, cust, bdate: dt.date) -> None:
         if cust is None:
             raise refused("loss_no_customer", "账户没有客户信息", "The account has no customer")
         if (req.id_type, req.id_number.strip().upper()) != (cust.id_type, cust.id_number):
@@ -290,53 +183,124 @@ class LossService(LossReportService):
             raise refused("loss_agent_details", "须录入监护人姓名和证件",
                           "The guardian's name and ID are required")
 
-    def _close_account(self, conn: Connection, req: FollowUp, acct, bdate: dt.date
-                       ) -> PostedEntry:
-        """挂失销户: pay interest on the accrual and the whole balance out in cash."""
-        box = internal_account(conn, req.branch, "cash_box", req.teller)
-        if box is None:
-            raise refused("no_cash_box", "柜员没有尾箱，不能办理销户付现", "No cash box")
-        rate = 0
-        if acct.product_code:
-            rate = int(conn.execute(select(products_t.c.annual_rate_micro).where(
-                products_t.c.code == acct.product_code)).scalar_one())
-        interest = interest_on_accrual(int(acct.accrual), Rate(rate)) if acct.accrual > 0 else 0
-        legs = []
-        if interest:
-            expense = internal_account(conn, req.branch, "interest_expense")
-            if expense is None:
-                raise refused("no_interest_account", "利息支出账户不存在", "No interest account")
-            legs += [Leg(expense, "D", interest, "销户结息"), Leg(acct.number, "C", interest,
-                                                                   "销户结息")]
-        payout = int(acct.balance) + interest
-        if payout:
-            legs += [Leg(acct.number, "D", payout, "挂失销户"), Leg(box, "C", payout, "挂失销户")]
-        posted = None
-        if legs:
-            # The incident's control was ended above, in this transaction, so the
-            # engine's own control check sees only what else binds the account.
-            posted = self.posting.post_in(conn, EntryRequest(
-                key=req.key, branch=req.branch, teller=req.teller, terminal=req.terminal,
-                txn_code="18020", step="close", legs=tuple(legs), memo="挂失销户",
-                cash=(made_up_count(conn, box, payout, "out"),) if payout else (),
-                reversible=False, required_level=FOLLOW_UP_AUTH[CLOSE],
-                authorization=req.authorization))
-        conn.execute(update(accounts_t).where(accounts_t.c.number == acct.number)
-                     .values(status="closed", closed_on=bdate, accrual=0))
-        return posted
 
-    def _store_pin(self, conn: Connection, account: str, block: PinBlock) -> None:
-        pins = self.pins()
-        if pins is None:
-            raise refused("no_pin_service", "未配置密码验证服务", "No PIN verifier configured")
-        store_pin(conn, pins, account, block)
+def new_pin_needed(kind: str, medium_kind: str | None, action: str) -> bool:
+    if action == NEW_PASSWORD:
+        return True
+    if action in (RELEASE, REISSUE) and kind == VOUCHER_PASSWORD:
+        return True  # 凭证+密码挂失: the new password comes before the voucher
+    return action == REISSUE and medium_kind == "card"
 
-    @staticmethod
-    def _check_grant(conn: Connection, grant: AuthGrant | None, teller: str, level: str,
-                     action: str) -> None:
-        if grant is None:
-            raise refused("needs_authorization", f"{ACTION_TEXT[action][0]}须{level}级主管授权",
-                          f"{ACTION_TEXT[action][1]} needs level-{level} authorization")
-        problem = authorization_problem(conn, grant.supervisor, teller, level)
-        if problem:
-            raise refused(*problem)
+
+STATUS_AFTER = {RELEASE: "released", REISSUE: "reissued", NEW_PASSWORD: "password_reset",
+                CLOSE: "closed"}
+
+
+class LossFollowUpRule(PostingRule):
+    """挂失后续处理 in the step's own entry. The incident ends before the accounts
+    are locked (prepare), so the control rules then see only what else binds
+    the account; a close pays the balance and the interest out (its legs and
+    the closing interest settlement) without the PIN the customer lost, and the
+    account is closed once the money is out."""
+
+    name = "loss.follow_up"
+
+    def applies(self, request) -> bool:
+        return request.one(LossFollowUp) is not None
+
+    def prepare(self, p: Posting) -> None:
+        a = p.request.one(LossFollowUp)
+        assert a is not None
+        conn, req, bdate, now = p.conn, p.request, p.business_date, p.now
+        if p.request.reversible:
+            raise refused("loss_irreversible", "挂失后续处理不能冲正",
+                          "A loss follow-up cannot be reversed")
+        if a.action not in ACTION_TEXT:
+            raise refused("loss_action", "后续处理种类不正确", "Unknown follow-up action")
+        row = conn.execute(select(incidents_t).where(
+            incidents_t.c.incident_number == a.incident_number)).first()
+        if row is None:
+            raise refused("loss_no_incident", "挂失事故不存在", "No such incident")
+        if row.status != "active" or (row.expires_on is not None and row.expires_on < bdate):
+            raise refused("loss_not_active", "该挂失事故已处理或已失效",
+                          "The incident is no longer in force")
+        acct = LossReportService._lock_account(conn, row.account_number)
+        cust = conn.execute(select(customers_t).where(
+            customers_t.c.id == acct.customer_id)).first()
+        LossService._check_presenter(a, cust, bdate)
+        if cust.kind == "unit" and row.branch_code != req.branch:
+            raise refused("loss_unit_branch", f"单位客户挂失后续处理须在原挂失网点 {row.branch_code} 办理",
+                          "A unit's follow-up is done at the branch that took the report",
+                          acct.number)
+        level = FOLLOW_UP_AUTH.get(a.action)
+        if level:
+            p.require(level, f"{ACTION_TEXT[a.action][0]}须{level}级主管授权",
+                      f"{ACTION_TEXT[a.action][1]} needs level-{level} authorization")
+        pins = [x for x in req.all(NewPin) if x.account == acct.number]
+        if new_pin_needed(row.kind, acct.medium_kind, a.action) and not pins:
+            raise refused("loss_new_pin_required", "须由客户在密码键盘上输入两次新密码",
+                          "The customer must key the new password twice")
+        others = {x.kind for x in in_force(conn, acct.number, bdate)
+                  if x.incident_number != row.incident_number}
+        problem = LossService._action_problem(row, acct, a.action, others, conn=conn,
+                                              bdate=bdate)
+        if problem is not None:
+            raise refused(problem[0], problem[1], problem[2], acct.number)
+        values: dict = {}
+        if a.action == REISSUE:
+            new = (a.new_medium_number or "").strip()
+            taken = conn.execute(select(accounts_t.c.number).where(
+                accounts_t.c.medium_number == new)).first()
+            if not new or new == acct.medium_number or taken is not None:
+                raise refused("loss_new_medium", "新凭证号无效或已被使用",
+                              "The new medium number is missing or already in use", acct.number)
+            # The new medium leaves the teller's box in this entry (9001): a
+            # passbook by its number, a card by its blank card's serial. The
+            # lost one is not handed back: it stays 'used' in the stock.
+            use = req.one(VoucherUse)
+            card = acct.medium_kind == "card"
+            if use is None or use.kind != ("debit_card" if card else "passbook") \
+                    or use.account != acct.number or (not card and use.number != new):
+                raise refused("loss_new_medium", "补发的介质须取自柜员尾箱",
+                              "The new medium comes from the teller's box", acct.number)
+            conn.execute(update(accounts_t).where(accounts_t.c.number == acct.number)
+                         .values(medium_number=new))
+            values["new_medium_number"] = new
+        LossReportService._end(conn, row, STATUS_AFTER[a.action], req.teller, now, req.key,
+                               **values)
+        if a.action == CLOSE:
+            waive_pin(p, acct.number)  # the loss certificate stands for the password
+            interest = req.one(InterestSettlement)
+            if interest is None or not interest.closing or interest.account != acct.number:
+                raise refused("loss_close_interest", "挂失销户须同时结清利息",
+                              "A loss closure settles the interest too", acct.number)
+        LossReportService._audit(conn, req.teller, req.terminal, f"loss_{a.action}", now, {
+            "incident": row.incident_number, "account": acct.number, "key": req.key,
+            "old_medium": acct.medium_number, **values,
+            "agent": a.agent.name if a.agent else None,
+            "authorized_by": req.authorization.supervisor if req.authorization else None})
+        p.notes[self.name] = acct
+        p.fact("incident_number", row.incident_number)
+
+    def check(self, p: Posting) -> None:
+        a = p.request.one(LossFollowUp)
+        if a is None or a.action != CLOSE:
+            return
+        acct = p.notes[self.name]
+        box = internal_account(p.conn, p.request.branch, "cash_box", p.request.teller)
+        paid = sum(mv.leg.amount for mv in p.moves
+                   if mv.leg.account == acct.number and not mv.inflow)
+        after = p.moves_of(acct.number)[-1].balance_after if p.moves_of(acct.number) else \
+            int(acct.balance)
+        if after != 0 or (paid and not any(mv.leg.account == box and mv.inflow is False
+                                           for mv in p.moves)):
+            raise refused("loss_close_payout", "挂失销户须以现金付清全部余额和利息",
+                          "A loss closure pays the whole balance and interest out in cash",
+                          acct.number)
+
+    def write(self, p: Posting) -> None:
+        a = p.request.one(LossFollowUp)
+        if a is not None and a.action == CLOSE:
+            p.conn.execute(update(accounts_t).where(
+                accounts_t.c.number == p.notes[self.name].number)
+                .values(status="closed", closed_on=p.business_date))

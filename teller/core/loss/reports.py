@@ -19,14 +19,15 @@ writes, so the GUI, the API and a later replay all meet the same rules:
 
 Worked example (runnable in ``tests/transactions/test_loss_reports.py``)::
 
-    loss = LossReportService(engine, posting, pins=lambda: pin_service)
-    done = loss.report(LossReport(key="T01-x-00-0", branch="0101", teller="T001",
-                                  terminal="T01", account=acct, kind="oral"))
-    done.incident_number      # '0101180102026112300…' — 19 digits
+    posted = core.post(EntryRequest(key="T01-x-00-0", branch="0101", teller="T001",
+                                    terminal="T01", txn_code="18010", step="report",
+                                    reversible=False,
+                                    attachments=(LossReport(acct, "oral"),)))
+    posted.fact("incident_number")      # '0101182611230000001' — 19 digits
     # 18020 lives in teller.core.loss.follow_up (LossService extends this class)
 
-Idempotent: a report or follow-up repeated with the same key returns the first
-result and changes nothing.
+Each is a step through the kernel: repeated with the same key it returns the
+first result and changes nothing.
 """
 from __future__ import annotations
 
@@ -37,21 +38,17 @@ from typing import Callable
 
 from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError
 
+from teller.core.accounts.pin_verifier import PinAttemptPolicy, PinVerifier
+from teller.core.accounts.rules import proof_for, verify_proof
 from teller.core.controls.models import AccountControl
 from teller.core.customers.models import Customer
-from teller.core.operators.models import Authorization
 from teller.core.ledger import models as m
-from teller.core.cash.counts import made_up_count
-from teller.core.accounts.pins import CustomerPinService, pan_of
-from teller.core.ledger.db import reader, run_in_transaction
 from teller.core.ledger.accounts import internal_account, next_number
+from teller.core.ledger.db import reader, run_in_transaction
+from teller.core.ledger.records import Attachment, Leg, PostingRefused
+from teller.core.ledger.rules import Posting, PostingRule
 from teller.core.loss.models import LossFeeRate, LossIncident
-from teller.core.accounts.pin_verifier import PinKeyMismatch
-from teller.core.ledger.engine import PostingEngine
-from teller.core.ledger.records import AuthGrant, EntryRequest, Leg, PostedEntry, PostingRefused
-from teller.domain.pin import PinBlock, PinFormatError
 
 incidents_t = LossIncident.__table__
 fees_t = LossFeeRate.__table__
@@ -60,7 +57,6 @@ controls_t = AccountControl.__table__
 customers_t = Customer.__table__
 branches_t = m.Branch.__table__
 audit_t = m.AuditEvent.__table__
-auth_t = Authorization.__table__
 
 ORAL, WRITTEN, PASSWORD, VOUCHER_PASSWORD = "oral", "written", "password", "voucher_password"
 KIND_TEXT = {ORAL: ("口头挂失", "oral report"), WRITTEN: ("书面挂失", "written report"),
@@ -85,18 +81,15 @@ class Agent:
 
 
 @dataclass(frozen=True)
-class LossReport:
-    """A request to report an account lost (18010)."""
+class LossReport(Attachment, wire_name="loss.report"):
+    """18010: report ``account`` lost. A written report takes the holder's PIN
+    (:class:`~teller.core.accounts.rules.PinProof`) when the password is in
+    order; a fee (the bank's, by kind) comes in cash in the same entry."""
 
-    key: str
-    branch: str
-    teller: str
-    terminal: str
     account: str
     kind: str
     channel: str = "counter"
     agent: Agent | None = None
-    pin_block: PinBlock | None = None  # written report: the holder's password, if set
     remark: str = ""
 
 
@@ -118,14 +111,6 @@ class IncidentInfo:
     @property
     def kind_text(self) -> str:
         return KIND_TEXT[self.kind][0]
-
-
-@dataclass(frozen=True)
-class LossOutcome:
-    incident: IncidentInfo
-    entry: PostedEntry | None = None  # the fee, or the closing payout
-    replayed: bool = False
-    superseded: str | None = None
 
 
 @dataclass(frozen=True)
@@ -216,12 +201,9 @@ def kind_refusal(kind: str, acct, customer_kind: str, active: set[str]) -> Posti
 class LossReportService:
     """18010 / 18020 and the oral-report expiry, through one engine."""
 
-    def __init__(self, engine: Engine, posting: PostingEngine, *,
-                 pins: Callable[[], CustomerPinService | None] = lambda: None,
+    def __init__(self, engine: Engine, *,
                  clock: Callable[[], dt.datetime] = dt.datetime.now) -> None:
         self.engine = engine
-        self.posting = posting
-        self.pins = pins
         self.clock = clock
 
     # -- reading -------------------------------------------------------------
@@ -291,138 +273,12 @@ class LossReportService:
             return kind_refusal(kind, acct, cust, active)
         return None
 
-    # -- 18010 ---------------------------------------------------------------
-    def report(self, req: LossReport) -> LossOutcome:
-        """File a loss report; posts its fee (cash) in the same transaction."""
-        if req.kind not in KIND_TEXT:
-            raise refused("loss_kind", "挂失种类不正确", "Unknown kind of report")
-        if req.channel not in ("counter", "phone") or (req.channel == "phone"
-                                                       and req.kind != ORAL):
-            raise refused("loss_channel", "电话渠道只能办理口头挂失",
-                          "Only an oral report may come by phone")
-        if req.agent is not None and not (req.agent.name.strip() and req.agent.id_number.strip()):
-            raise refused("loss_agent_details", "代理人办理须录入代理人姓名和证件",
-                          "An agent's name and ID are required")
-        replay = self._replay(req.key)
-        if replay is not None:
-            return replay
-        # The password check writes failures in its own transaction (a wrong PIN
-        # must count even though the report is then refused), so it comes first.
-        self._verify_written(req)
-        try:
-            return run_in_transaction(self.engine, lambda conn: self._report_in(conn, req))
-        except IntegrityError:
-            # The same key raced in from another attempt: its result is the answer.
-            replay = self._replay(req.key)
-            if replay is None:
-                raise
-            return replay
-
-    def _verify_written(self, req: LossReport) -> None:
-        if req.kind != WRITTEN:
-            return
-        with reader(self.engine) as conn:
-            acct = conn.execute(select(accounts_t).where(
-                accounts_t.c.number == req.account)).first()
-            if acct is None:
-                return  # refused with the proper message inside the transaction
-            bdate = self._bdate(conn, acct.branch_code)
-            password_lost = any(r.kind in PASSWORD_KINDS
-                                for r in in_force(conn, acct.number, bdate))
-        if acct.pin_verification_value is None or acct.pin_locked or password_lost:
-            return  # 密码状态不正常: the manual asks for the password only when it is usable
-        if req.pin_block is None:
-            raise refused("loss_pin_required", "书面挂失须验证客户密码",
-                          "A written report needs the customer's password", acct.number)
-        pins = self.pins()
-        if pins is None:
-            raise refused("no_pin_service", "未配置密码验证服务", "No PIN verifier configured")
-        decision = pins.verify(acct.number, req.pin_block)
-        if not decision.accepted:
-            raise refused("loss_pin_wrong", decision.message, decision.message_en, acct.number)
-
-    def _report_in(self, conn: Connection, req: LossReport) -> LossOutcome:
-        branch = conn.execute(select(branches_t).where(branches_t.c.code == req.branch)).first()
-        if branch is None or branch.status != "open":
-            raise refused("branch_closed", "网点已日终或未开门", "The branch is not open")
-        bdate = branch.business_date
-        fee = self._fee(conn, req.kind)
-        entry = None
-        if fee:
-            # Fee first: the posting engine locks teller head → its accounts, and
-            # the customer account is locked after it, never before.
-            box = internal_account(conn, req.branch, "cash_box", req.teller)
-            income = internal_account(conn, req.branch, "fee_income")
-            if box is None or income is None:
-                raise refused("loss_fee_accounts", "柜员尾箱或手续费收入账户不存在，不能收取挂失费",
-                              "No cash box or fee income account for the fee")
-            entry = self.posting.post_in(conn, EntryRequest(
-                key=req.key, branch=req.branch, teller=req.teller, terminal=req.terminal,
-                txn_code="18010", step="fee",
-                legs=(Leg(box, "D", fee, "挂失手续费"), Leg(income, "C", fee, "挂失手续费")),
-                cash=(made_up_count(conn, box, fee, "in"),),
-                memo=f"{KIND_TEXT[req.kind][0]}手续费", reversible=False))
-        acct = self._lock_account(conn, req.account)
-        cust = conn.execute(select(customers_t).where(
-            customers_t.c.id == acct.customer_id)).first()
-        cust_kind = cust.kind if cust is not None else ""
-        if req.kind == ORAL and cust_kind == "unit" and req.channel != "counter":
-            raise refused("loss_channel", "单位客户口头挂失仅限柜面渠道",
-                          "Units report orally at the counter only", acct.number)
-        current = in_force(conn, acct.number, bdate)
-        active = {r.kind for r in current}
-        if req.kind not in report_options(acct, cust_kind, active):
-            raise kind_refusal(req.kind, acct, cust_kind, active)
-        kind, covered = req.kind, []
-        oral = [r for r in current if r.kind == ORAL]
-        if kind in (WRITTEN, VOUCHER_PASSWORD):
-            covered = oral  # 口头挂失事故解除，生成书面挂失新事故号
-        elif kind == PASSWORD and oral and acct.medium_kind == "card":
-            kind, covered = VOUCHER_PASSWORD, oral  # a card's password report covers the oral one
-        now = self.clock().replace(tzinfo=None)
-        for old in covered:
-            self._end(conn, old, "superseded", req.teller, now, None)
-        number = self._incident_number(conn, req.branch, bdate)
-        expires = bdate + dt.timedelta(days=ORAL_DAYS - 1) if kind == ORAL else None
-        control_id = conn.execute(insert(controls_t).values(
-            account_number=acct.number, kind="loss_report", amount=0, incident_number=number,
-            status="active", starts_on=bdate, expires_on=expires, created_by=req.teller,
-            created_at=now, detail=json.dumps({"loss_kind": kind}))
-            .returning(controls_t.c.id)).scalar_one()
-        agent = req.agent
-        conn.execute(insert(incidents_t).values(
-            incident_number=number, idempotency_key=req.key, account_number=acct.number,
-            customer_id=acct.customer_id, control_id=control_id, kind=kind,
-            channel=req.channel, status="active", branch_code=req.branch, business_date=bdate,
-            expires_on=expires, medium_kind=acct.medium_kind, medium_number=acct.medium_number,
-            agent_name=agent.name if agent else "", agent_id_type=agent.id_type if agent else "",
-            agent_id_number=agent.id_number if agent else "", fee_fen=fee,
-            fee_entry_id=entry.entry_id if entry else None,
-            supersedes=covered[0].incident_number if covered else None, created_by=req.teller,
-            created_at=now, remark=req.remark[:200]))
-        self._audit(conn, req.teller, req.terminal, "loss_report", now, {
-            "incident": number, "account": acct.number, "kind": kind, "channel": req.channel,
-            "agent": agent.name if agent else None, "fee_fen": fee, "key": req.key,
-            "supersedes": covered[0].incident_number if covered else None})
-        row = conn.execute(select(incidents_t).where(
-            incidents_t.c.incident_number == number)).one()
-        return LossOutcome(_info(row), entry,
-                           superseded=covered[0].incident_number if covered else None)
-
     # -- expiry (day-end) ----------------------------------------------------
     def apply_loss_expiries(self, business_date: dt.date, *, user: str = "SYSTEM"
                             ) -> tuple[str, ...]:
         return apply_loss_expiries(self.engine, business_date, user=user, clock=self.clock)
 
     # -- helpers -------------------------------------------------------------
-    def _replay(self, key: str) -> LossOutcome | None:
-        with reader(self.engine) as conn:
-            r = conn.execute(select(incidents_t).where(
-                incidents_t.c.idempotency_key == key)).first()
-        if r is None:
-            return None
-        return LossOutcome(_info(r), self.posting.find(key), replayed=True)
-
     @staticmethod
     def _customer(conn: Connection, id_type: str, id_number: str):
         cust = conn.execute(select(customers_t).where(
@@ -474,29 +330,126 @@ class LossReportService:
                                             kind=kind, outcome="ok",
                                             detail=json.dumps(detail, ensure_ascii=False)))
 
-    @staticmethod
-    def _record_grant(conn: Connection, grant: AuthGrant, teller: str, level: str,
-                      now: dt.datetime, reason: str, txn_code: str) -> None:
-        conn.execute(insert(auth_t).values(
-            entry_id=None, supervisor_code=grant.supervisor, teller_code=teller, level=level,
-            reasons=json.dumps(list(grant.reasons) or [reason], ensure_ascii=False),
-            outcome="granted", remark=grant.remark[:200], txn_code=txn_code, created_at=now))
 
 
-def store_pin(conn: Connection, pins: CustomerPinService, account: str, block: PinBlock) -> None:
-    """Set ``account``'s password inside the caller's transaction (failures cleared)."""
-    row = conn.execute(select(accounts_t.c.number, accounts_t.c.medium_kind,
-                              accounts_t.c.medium_number).where(
-        accounts_t.c.number == account)).one()
-    try:
-        value = pins.verifier.make_verification_value(pan_of(row), block)
-    except PinKeyMismatch as exc:
-        raise refused("pin_key", exc.message, exc.message_en, account) from None
-    except PinFormatError:
-        raise refused("pin_format", "密码块无法解析，请客户重新输入",
-                      "The PIN block does not decode; key it again", account) from None
-    conn.execute(update(accounts_t).where(accounts_t.c.number == account).values(
-        pin_verification_value=value, pin_failures=0, pin_locked=False))
+def fee_legs(conn: Connection, branch: str, teller: str, kind: str) -> tuple[Leg, ...]:
+    """The fee of a ``kind`` report as legs: cash into the teller's box, to fee
+    income (none when the bank charges nothing)."""
+    fee = LossReportService._fee(conn, kind)
+    if not fee:
+        return ()
+    box = internal_account(conn, branch, "cash_box", teller)
+    income = internal_account(conn, branch, "fee_income")
+    if box is None or income is None:
+        raise refused("loss_fee_accounts", "柜员尾箱或手续费收入账户不存在，不能收取挂失费",
+                      "No cash box or fee income account for the fee")
+    return (Leg(box, "D", fee, "挂失手续费"), Leg(income, "C", fee, "挂失手续费"))
+
+
+class LossReportRule(PostingRule):
+    """挂失: every rule of CBUS §4.1 in the report's own entry — the kind the
+    account admits now, the channel, an agent's details, the holder's PIN for a
+    written report, the fee — then the incident and its ``loss_report`` control,
+    which the control rules read for every later posting."""
+
+    name = "loss.report"
+
+    def __init__(self, verifier: Callable[[], PinVerifier | None],
+                 policy: PinAttemptPolicy = PinAttemptPolicy()) -> None:
+        self.verifier = verifier
+        self.policy = policy
+
+    def applies(self, request) -> bool:
+        return request.one(LossReport) is not None
+
+    def admit(self, p: Posting) -> None:
+        a = p.request.one(LossReport)
+        assert a is not None
+        if p.request.reversible:
+            raise refused("loss_irreversible", "挂失不能冲正，请办理解挂",
+                          "A loss report is released, not reversed")
+        if a.kind not in KIND_TEXT:
+            raise refused("loss_kind", "挂失种类不正确", "Unknown kind of report")
+        if a.channel not in ("counter", "phone") or (a.channel == "phone" and a.kind != ORAL):
+            raise refused("loss_channel", "电话渠道只能办理口头挂失",
+                          "Only an oral report may come by phone")
+        if a.agent is not None and not (a.agent.name.strip() and a.agent.id_number.strip()):
+            raise refused("loss_agent_details", "代理人办理须录入代理人姓名和证件",
+                          "An agent's name and ID are required")
+
+    def check(self, p: Posting) -> None:
+        a = p.request.one(LossReport)
+        assert a is not None
+        conn, bdate = p.conn, p.business_date
+        wanted = fee_legs(conn, p.request.branch, p.request.teller, a.kind)
+        if [(x.account, x.direction, x.amount) for x in p.legs] != \
+                [(x.account, x.direction, x.amount) for x in wanted]:
+            raise refused("loss_fee", "挂失手续费与收费标准不符，请重新办理",
+                          "The fee differs from the bank's; run it again")
+        acct = LossReportService._lock_account(conn, a.account)
+        cust = conn.execute(select(customers_t).where(
+            customers_t.c.id == acct.customer_id)).first()
+        cust_kind = cust.kind if cust is not None else ""
+        if a.kind == ORAL and cust_kind == "unit" and a.channel != "counter":
+            raise refused("loss_channel", "单位客户口头挂失仅限柜面渠道",
+                          "Units report orally at the counter only", acct.number)
+        current = in_force(conn, acct.number, bdate)
+        active = {r.kind for r in current}
+        if a.kind not in report_options(acct, cust_kind, active):
+            raise kind_refusal(a.kind, acct, cust_kind, active)
+        password_lost = bool(active & PASSWORD_KINDS)
+        if a.kind == WRITTEN and acct.pin_verification_value is not None \
+                and not acct.pin_locked and not password_lost:
+            # 密码状态正常: the manual asks a written report for the password
+            try:
+                verify_proof(p, acct, proof_for(p, acct.number), self.verifier(), self.policy)
+            except PostingRefused as exc:
+                if exc.code == "pin_required":
+                    raise refused("loss_pin_required", "书面挂失须验证客户密码",
+                                  "A written report needs the customer's password",
+                                  acct.number) from None
+                raise
+        p.notes[self.name] = (acct, current, sum(x.amount for x in wanted if x.direction == "D"))
+
+    def write(self, p: Posting) -> None:
+        a = p.request.one(LossReport)
+        assert a is not None
+        acct, current, fee = p.notes[self.name]
+        conn, req, bdate, now = p.conn, p.request, p.business_date, p.now
+        kind, covered = a.kind, []
+        oral = [r for r in current if r.kind == ORAL]
+        if kind in (WRITTEN, VOUCHER_PASSWORD):
+            covered = oral  # 口头挂失事故解除，生成书面挂失新事故号
+        elif kind == PASSWORD and oral and acct.medium_kind == "card":
+            kind, covered = VOUCHER_PASSWORD, oral  # a card's password report covers the oral one
+        for old in covered:
+            LossReportService._end(conn, old, "superseded", req.teller, now, None)
+        number = LossReportService._incident_number(conn, req.branch, bdate)
+        expires = bdate + dt.timedelta(days=ORAL_DAYS - 1) if kind == ORAL else None
+        control_id = conn.execute(insert(controls_t).values(
+            account_number=acct.number, kind="loss_report", amount=0, incident_number=number,
+            status="active", starts_on=bdate, expires_on=expires, created_by=req.teller,
+            created_at=now, detail=json.dumps({"loss_kind": kind}))
+            .returning(controls_t.c.id)).scalar_one()
+        agent = a.agent
+        conn.execute(insert(incidents_t).values(
+            incident_number=number, idempotency_key=req.key, account_number=acct.number,
+            customer_id=acct.customer_id, control_id=control_id, kind=kind,
+            channel=a.channel, status="active", branch_code=req.branch, business_date=bdate,
+            expires_on=expires, medium_kind=acct.medium_kind, medium_number=acct.medium_number,
+            agent_name=agent.name if agent else "", agent_id_type=agent.id_type if agent else "",
+            agent_id_number=agent.id_number if agent else "", fee_fen=fee,
+            fee_entry_id=p.entry_id if fee else None,
+            supersedes=covered[0].incident_number if covered else None, created_by=req.teller,
+            created_at=now, remark=a.remark[:200]))
+        LossReportService._audit(conn, req.teller, req.terminal, "loss_report", now, {
+            "incident": number, "account": acct.number, "kind": kind, "channel": a.channel,
+            "agent": agent.name if agent else None, "fee_fen": fee, "key": req.key,
+            "supersedes": covered[0].incident_number if covered else None})
+        p.fact("incident_number", number)
+        p.fact("loss_kind", kind)
+        if covered:
+            p.fact("superseded", covered[0].incident_number)
 
 
 def apply_loss_expiries(engine: Engine, business_date: dt.date, *, user: str = "SYSTEM",

@@ -16,7 +16,7 @@ own transaction, so no path can bypass them:
   current rate, the rest keeps term, rate and start date under a new slip
   (the old one is void) and may not fall below the minimum. Interest is paid
   from the branch's 6411 interest-expense account.
-- maturity (:func:`mature_time_deposits`, day-end batch): auto-rollover
+- maturity (:mod:`teller.core.time_deposits.maturity`, day-end batch): auto-rollover
   deposits roll over principal + interest (本息转存) for the same term at the
   product's rate of that day, from the old maturity date; the others stay and
   earn the current-account rate after maturity, paid when withdrawn.
@@ -49,19 +49,19 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 
+from teller.core.accounts.interest import current_rate
 from teller.core.accounts.models import Product
 from teller.core.customers.models import Customer
-from teller.core.time_deposits.models import DepositSlip, TimeDeposit
 from teller.core.ledger import models as m
-from teller.core.vouchers.blank import post_using, void_returned_in
-from teller.core.ledger.db import reader, run_in_transaction
-from teller.core.accounts.interest import already_posted, current_rate
 from teller.core.ledger.accounts import internal_account, new_account_number, open_account
-from teller.core.ledger.engine import PostingEngine
-from teller.core.ledger.records import EntryRequest, Leg, PostedEntry, PostingRefused
+from teller.core.ledger.db import reader, run_in_transaction
+from teller.core.ledger.records import Attachment, Leg, PostingRefused
+from teller.core.ledger.rules import Posting, PostingRule
+from teller.core.time_deposits.models import DepositSlip, TimeDeposit
+from teller.core.vouchers.blank import MediumReturned, VoucherUse, use_in, void_returned
 from teller.domain.interest import (
     Rate, early_withdrawal_interest, interest_on_accrual, maturity_date, term_interest,
 )
@@ -143,7 +143,10 @@ class WithdrawalQuote:
 
 
 @dataclass(frozen=True)
-class OpeningSpec:
+class TimeDepositOpening(Attachment, wire_name="time_deposits.open"):
+    """10110: the time account ``number`` (reserved beforehand), its contract and
+    the slip (the smallest of the teller's box) — posted with the funds in."""
+
     number: str                 # reserved with reserve_account_number()
     customer_id: int
     term_months: int
@@ -155,7 +158,10 @@ class OpeningSpec:
 
 
 @dataclass(frozen=True)
-class WithdrawalSpec:
+class TimeDepositWithdrawal(Attachment, wire_name="time_deposits.withdraw"):
+    """10130: pay out (part of) ``account`` as quoted, the presented slip taken
+    back; a partial withdrawal issues ``new_slip_number`` for the rest."""
+
     account: str
     slip_presented: str
     amount: int                 # principal part (the whole principal = full withdrawal)
@@ -165,6 +171,16 @@ class WithdrawalSpec:
 
 
 # -- pure rules ----------------------------------------------------------------
+@dataclass(frozen=True)
+class TimeDepositRollover(Attachment, wire_name="time_deposits.rollover"):
+    """自动转存 of ``account``'s period starting ``start_date``: the term interest
+    at the old rate is credited, a new period starts at the old maturity date
+    at the product's rate of the day."""
+
+    account: str
+    start_date: dt.date
+
+
 STATE_TEXT = {"withdrawn": ("该存单已支取", "This deposit has been withdrawn"),
               "void": ("该存单开户已冲正", "The opening of this deposit was reversed"),
               "closed": ("该定期账户已销户", "This time account is closed")}
@@ -237,8 +253,8 @@ def _refuse(problems: list[Problem], account: str | None = None) -> None:
                              account=account)
 
 
-def _same_legs(req: EntryRequest, legs: tuple[Leg, ...]) -> bool:
-    return ([(x.account, x.direction, x.amount) for x in req.legs]
+def _same_legs(given, legs: tuple[Leg, ...]) -> bool:
+    return ([(x.account, x.direction, x.amount) for x in given]
             == [(x.account, x.direction, x.amount) for x in legs])
 
 
@@ -312,203 +328,138 @@ def _check_current_of(conn: Connection, number: str, customer_id: int | None) ->
                              "The current account belongs to another customer", account=number)
 
 
-# -- writing (inside the posting's transaction) --------------------------------
-def open_in(conn: Connection, posting: PostingEngine, req: EntryRequest,
-            spec: OpeningSpec) -> PostedEntry:
-    if already_posted(conn, req.key):
-        return posting.post_in(conn, req)
-    product = product_for_term(conn, spec.term_months)
-    _refuse(opening_problems(product, spec.amount))
-    assert product is not None
-    if product.rate.micro != spec.rate_micro:
-        raise PostingRefused("rate_changed", f"挂牌利率已调整为 {product.rate}，请重新确认",
-                             "The product rate has changed; confirm again")
-    cust = conn.execute(select(customers_t).where(customers_t.c.id == spec.customer_id)).first()
-    if cust is None or cust.kind != "personal":
-        raise PostingRefused("no_customer", "客户不存在或不是个人客户",
-                             "No such personal customer")
-    if spec.source_account is not None:
-        _check_current_of(conn, spec.source_account, spec.customer_id)
-    if _slip_taken(conn, spec.slip_number):
-        raise PostingRefused("slip_used", f"存单号 {spec.slip_number} 已使用",
-                             "This deposit slip number was used already")
-    source = spec.source_account or internal_account(conn, req.branch, "cash_box", req.teller)
-    expected = (Leg(source or "", "D", spec.amount), Leg(spec.number, "C", spec.amount))
-    if not _same_legs(req, expected):
-        raise PostingRefused("bad_legs", "开户分录与开户信息不符",
-                             "The entry does not match the opening")
-    bdate = _business_date(conn, req.branch)
-    open_account(conn, branch=req.branch, subject=TIME_SUBJECT, title=cust.name, kind=TIME_KIND,
-                 opened_on=bdate, customer_id=spec.customer_id, product=product.code,
-                 medium_kind="deposit_slip", number=spec.number)
-    # The slip is the smallest of the teller's box, used by this very entry.
-    posted = post_using(conn, posting, req, kind=SLIP_VOUCHER, number=spec.slip_number,
-                        account=spec.number)
-    conn.execute(deposits_t.insert().values(
-        account_number=spec.number, product_code=product.code, term_months=product.term_months,
-        rate_micro=product.rate.micro, start_date=bdate,
-        maturity_date=maturity_date(bdate, product.term_months),
-        auto_rollover=spec.auto_rollover, rollovers=0, opened_entry_id=posted.entry_id))
-    conn.execute(slips_t.insert().values(slip_number=spec.slip_number, account_number=spec.number,
-                                         entry_id=posted.entry_id, reason="open",
-                                         issued_on=bdate))
-    return posted
+# -- the rules (inside the posting's transaction) --------------------------------
+class TimeDepositKindRule(PostingRule):
+    """A time deposit moves only by its own steps (opening, withdrawal, rollover)
+    — a plain transfer cannot skip its interest rules. Court and bank
+    deductions and reversals pass."""
+
+    name = "time_deposits.kind"
+
+    def check(self, p: Posting) -> None:
+        if p.is_reversal or p.request.purpose != "normal":
+            return
+        own = any(isinstance(a, (TimeDepositOpening, TimeDepositWithdrawal,
+                                 TimeDepositRollover)) for a in p.request.attachments)
+        for mv in p.moves:
+            if mv.account.kind == TIME_KIND and not own:
+                raise PostingRefused(
+                    "kind_txn", f"定期账户只能通过整存整取开户（10110）、支取（10130）交易记账："
+                                f"{mv.leg.account}",
+                    "A time deposit moves only by 10110 / 10130", account=mv.leg.account)
 
 
-def withdraw_in(conn: Connection, posting: PostingEngine, req: EntryRequest,
-                spec: WithdrawalSpec) -> PostedEntry:
-    if already_posted(conn, req.key):
-        return posting.post_in(conn, req)
-    d = load_deposit(conn, spec.account, lock=True)
-    if d is None:
-        raise PostingRefused("not_time", "该账户不是整存整取账户", "Not a time deposit",
-                             account=spec.account)
-    bdate = _business_date(conn, req.branch)
-    _refuse(withdrawal_problems(d, bdate, spec.amount), spec.account)
-    if spec.slip_presented != d.slip_number:
-        raise PostingRefused("wrong_slip", "存单号与该账户当前有效存单不符",
-                             "The slip number does not match the deposit's slip")
-    q = quote_withdrawal(d, bdate, current_rate(conn), spec.amount)
-    if q.kind == "partial":
-        if not spec.new_slip_number:
-            raise PostingRefused("new_slip", "部分提前支取须换发新存单，请输入新存单号",
-                                 "A partial withdrawal needs a new slip number")
-        if _slip_taken(conn, spec.new_slip_number):
-            raise PostingRefused("slip_used", f"存单号 {spec.new_slip_number} 已使用",
+class TimeDepositOpeningRule(PostingRule):
+    name = "time_deposits.open"
+
+    def applies(self, request) -> bool:
+        return request.one(TimeDepositOpening) is not None
+
+    def prepare(self, p: Posting) -> None:
+        spec = p.request.one(TimeDepositOpening)
+        assert spec is not None
+        conn, req = p.conn, p.request
+        product = product_for_term(conn, spec.term_months)
+        _refuse(opening_problems(product, spec.amount))
+        assert product is not None
+        if product.rate.micro != spec.rate_micro:
+            raise PostingRefused("rate_changed", f"挂牌利率已调整为 {product.rate}，请重新确认",
+                                 "The product rate has changed; confirm again")
+        cust = conn.execute(select(customers_t).where(customers_t.c.id == spec.customer_id)
+                            ).first()
+        if cust is None or cust.kind != "personal":
+            raise PostingRefused("no_customer", "客户不存在或不是个人客户",
+                                 "No such personal customer")
+        if spec.source_account is not None:
+            _check_current_of(conn, spec.source_account, spec.customer_id)
+        if _slip_taken(conn, spec.slip_number):
+            raise PostingRefused("slip_used", f"存单号 {spec.slip_number} 已使用",
                                  "This deposit slip number was used already")
-    box = internal_account(conn, req.branch, "cash_box", req.teller)
-    if spec.payout_account != box:
-        _check_current_of(conn, spec.payout_account, d.customer_id)
-    expense = internal_account(conn, req.branch, "interest_expense")
-    if expense is None:
-        raise PostingRefused("no_expense_account", "网点没有利息支出账户",
-                             "The branch has no interest-expense account")
-    legs = withdrawal_legs(spec.account, expense, spec.payout_account, q)
-    if q.interest != spec.interest or not _same_legs(req, legs):
-        raise PostingRefused("stale_quote", "利息已变化（利率或日期调整），请重新试算",
-                             "The interest changed; quote again", account=spec.account)
-    # The presented slip comes back (收回存单) and is voided where the stock knows it.
-    void_returned_in(conn, branch=req.branch, operator=req.teller, entry_key=req.key,
-                     kind=SLIP_VOUCHER, number=d.slip_number)
-    if q.kind != "partial":
-        return posting.post_in(conn, req)
-    # A partial withdrawal issues the box's next slip in the same entry.
-    posted = post_using(conn, posting, req, kind=SLIP_VOUCHER, number=spec.new_slip_number,
-                        account=spec.account)
-    if q.kind == "partial":
-        conn.execute(slips_t.insert().values(
-            slip_number=spec.new_slip_number, account_number=spec.account,
-            entry_id=posted.entry_id, reason="partial", issued_on=bdate))
-    return posted
+        source = spec.source_account or internal_account(conn, req.branch, "cash_box",
+                                                         req.teller)
+        expected = (Leg(source or "", "D", spec.amount), Leg(spec.number, "C", spec.amount))
+        if not _same_legs(p.legs, expected):
+            raise PostingRefused("bad_legs", "开户分录与开户信息不符",
+                                 "The entry does not match the opening")
+        open_account(conn, branch=req.branch, subject=TIME_SUBJECT, title=cust.name,
+                     kind=TIME_KIND, opened_on=p.business_date, customer_id=spec.customer_id,
+                     product=product.code, medium_kind="deposit_slip", number=spec.number)
+        # The slip is the smallest of the teller's box, used by this very entry.
+        p.add_leg(use_in(p, VoucherUse(SLIP_VOUCHER, spec.slip_number, spec.number)))
+        p.notes[self.name] = product
+        p.fact("account_number", spec.number)
+
+    def write(self, p: Posting) -> None:
+        spec = p.request.one(TimeDepositOpening)
+        assert spec is not None
+        product, bdate = p.notes[self.name], p.business_date
+        p.conn.execute(deposits_t.insert().values(
+            account_number=spec.number, product_code=product.code,
+            term_months=product.term_months, rate_micro=product.rate.micro, start_date=bdate,
+            maturity_date=maturity_date(bdate, product.term_months),
+            auto_rollover=spec.auto_rollover, rollovers=0, opened_entry_id=p.entry_id))
+        p.conn.execute(slips_t.insert().values(
+            slip_number=spec.slip_number, account_number=spec.number, entry_id=p.entry_id,
+            reason="open", issued_on=bdate))
 
 
-# -- day-end batch ---------------------------------------------------------------
-@dataclass(frozen=True)
-class Rollover:
-    account: str
-    interest: int
-    new_start: dt.date
-    new_maturity: dt.date
-    new_rate: Rate
-    journal_number: str
+class TimeDepositWithdrawalRule(PostingRule):
+    name = "time_deposits.withdraw"
 
+    def applies(self, request) -> bool:
+        return request.one(TimeDepositWithdrawal) is not None
 
-@dataclass(frozen=True)
-class MaturityReport:
-    rolled_over: tuple[Rollover, ...] = ()
-    closed: tuple[str, ...] = ()            # withdrawn or voided: 销户
-    matured_kept: tuple[str, ...] = ()      # matured, no rollover: earn current rate after
-    refused: tuple[tuple[str, str], ...] = ()  # (account, message): left for the next run
-
-
-def mature_time_deposits(engine: Engine, business_date: dt.date, *, operator: str,
-                         terminal: str = "EOD", branch: str | None = None,
-                         posting: PostingEngine | None = None) -> MaturityReport:
-    """Day-end work on time deposits for ``business_date`` (call it while the
-    branch is still open for posting, after every teller signed off).
-
-    - auto-rollover deposits with maturity ≤ the date roll over, period after
-      period: term interest at the old rate is credited (6411 → the deposit,
-      本息转存), start = old maturity, new maturity, rate = the product's rate
-      now; entries are posted by ``operator`` under keys unique per period, so
-      running the batch again posts nothing twice;
-    - withdrawn and voided deposits' accounts are closed (销户) — deferred to
-      here because a same-day reversal must be able to credit them again;
-    - matured deposits without rollover stay as they are (listed).
-    """
-    posting = posting or PostingEngine(engine)
-    with reader(engine) as conn:
-        q = (select(deposits_t.c.account_number, accounts_t.c.branch_code)
-             .join(accounts_t, accounts_t.c.number == deposits_t.c.account_number)
-             .where(accounts_t.c.status != "closed").order_by(deposits_t.c.account_number))
-        rows = conn.execute(q if branch is None else q.where(accounts_t.c.branch_code == branch)
-                            ).all()
-    rolled: list[Rollover] = []
-    closed: list[str] = []
-    kept: list[str] = []
-    refused: list[tuple[str, str]] = []
-    for account, acct_branch in rows:
-        with reader(engine) as conn:
-            d = load_deposit(conn, account)
-        assert d is not None
-        if d.state in ("withdrawn", "void"):
-            def close(conn, account=account):
-                conn.execute(update(accounts_t).where(accounts_t.c.number == account)
-                             .values(status="closed", closed_on=business_date))
-            run_in_transaction(engine, close)
-            closed.append(account)
-        elif d.state == "open" and d.maturity_date <= business_date:
-            if not d.auto_rollover:
-                kept.append(account)
-                continue
-            try:
-                while True:
-                    r = posting.transaction(lambda conn: _roll_in(
-                        conn, posting, account, acct_branch, business_date, operator, terminal))
-                    if r is None:
-                        break
-                    rolled.append(r)
-            except PostingRefused as exc:
-                refused.append((account, exc.message))
-    return MaturityReport(tuple(rolled), tuple(closed), tuple(kept), tuple(refused))
-
-
-def _roll_in(conn: Connection, posting: PostingEngine, account: str, branch: str,
-             business_date: dt.date, operator: str, terminal: str) -> Rollover | None:
-    d = load_deposit(conn, account, lock=True)
-    if d is None or d.state != "open" or d.maturity_date > business_date \
-            or not d.auto_rollover:
-        return None
-    product = product_for_term(conn, d.term_months)
-    new_rate = product.rate if product is not None else d.rate
-    interest = term_interest(d.principal, d.rate, d.term_months)
-    new_start = d.maturity_date
-    new_maturity = maturity_date(new_start, d.term_months)
-    journal = ""
-    if interest > 0:
-        expense = internal_account(conn, branch, "interest_expense")
+    def prepare(self, p: Posting) -> None:
+        spec = p.request.one(TimeDepositWithdrawal)
+        assert spec is not None
+        conn, req, bdate = p.conn, p.request, p.business_date
+        d = load_deposit(conn, spec.account, lock=True)
+        if d is None:
+            raise PostingRefused("not_time", "该账户不是整存整取账户", "Not a time deposit",
+                                 account=spec.account)
+        _refuse(withdrawal_problems(d, bdate, spec.amount), spec.account)
+        if spec.slip_presented != d.slip_number:
+            raise PostingRefused("wrong_slip", "存单号与该账户当前有效存单不符",
+                                 "The slip number does not match the deposit's slip")
+        q = quote_withdrawal(d, bdate, current_rate(conn), spec.amount)
+        if q.kind == "partial":
+            if not spec.new_slip_number:
+                raise PostingRefused("new_slip", "部分提前支取须换发新存单，请输入新存单号",
+                                     "A partial withdrawal needs a new slip number")
+            if _slip_taken(conn, spec.new_slip_number):
+                raise PostingRefused("slip_used", f"存单号 {spec.new_slip_number} 已使用",
+                                     "This deposit slip number was used already")
+        box = internal_account(conn, req.branch, "cash_box", req.teller)
+        if spec.payout_account != box:
+            _check_current_of(conn, spec.payout_account, d.customer_id)
+        expense = internal_account(conn, req.branch, "interest_expense")
         if expense is None:
             raise PostingRefused("no_expense_account", "网点没有利息支出账户",
                                  "The branch has no interest-expense account")
-        posted = posting.post_in(conn, EntryRequest(
-            key=f"TDROLL-{account}-{d.start_date:%Y%m%d}", branch=branch, teller=operator,
-            terminal=terminal, txn_code=ROLLOVER_TXN, step="rollover",
-            legs=(Leg(expense, "D", interest, "利息支出"), Leg(account, "C", interest, "到期转存利息")),
-            memo=f"整存整取自动转存 {d.start_date}~{d.maturity_date}", reversible=False))
-        journal = posted.journal_number
-    conn.execute(update(deposits_t).where(deposits_t.c.account_number == account).values(
-        start_date=new_start, maturity_date=new_maturity, rate_micro=new_rate.micro,
-        rollovers=deposits_t.c.rollovers + 1))
-    return Rollover(account, interest, new_start, new_maturity, new_rate, journal)
+        legs = withdrawal_legs(spec.account, expense, spec.payout_account, q)
+        if q.interest != spec.interest or not _same_legs(p.legs, legs):
+            raise PostingRefused("stale_quote", "利息已变化（利率或日期调整），请重新试算",
+                                 "The interest changed; quote again", account=spec.account)
+        # The presented slip comes back (收回存单) and is voided where the stock knows it.
+        void_returned(p, MediumReturned(SLIP_VOUCHER, number=d.slip_number))
+        if q.kind == "partial":  # the box's next slip for the rest, in the same entry
+            p.add_leg(use_in(p, VoucherUse(SLIP_VOUCHER, spec.new_slip_number, spec.account)))
+            p.notes[self.name] = True
+
+    def write(self, p: Posting) -> None:
+        spec = p.request.one(TimeDepositWithdrawal)
+        if spec is not None and p.notes.get(self.name):
+            p.conn.execute(slips_t.insert().values(
+                slip_number=spec.new_slip_number, account_number=spec.account,
+                entry_id=p.entry_id, reason="partial", issued_on=p.business_date))
 
 
 # -- service -------------------------------------------------------------------
 class TimeDepositService:
     """What flows reach as ``core.time`` (no SQL outside the core)."""
 
-    def __init__(self, engine: Engine, posting: PostingEngine) -> None:
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.posting = posting
 
     def products(self) -> tuple[TimeProduct, ...]:
         with reader(self.engine) as conn:
@@ -546,13 +497,3 @@ class TimeDepositService:
         """A fresh time account number (a refused opening leaves a gap, never a reuse)."""
         return run_in_transaction(self.engine,
                                   lambda conn: new_account_number(conn, branch, TIME_SUBJECT))
-
-    def open(self, req: EntryRequest, spec: OpeningSpec) -> PostedEntry:
-        """10110: create the time account, post ``req`` (funds in) and record the
-        contract and its slip — all in one transaction."""
-        return self.posting.transaction(lambda conn: open_in(conn, self.posting, req, spec))
-
-    def withdraw(self, req: EntryRequest, spec: WithdrawalSpec) -> PostedEntry:
-        """10130: check every rule again under the deposit's row lock, post ``req``
-        and, for a partial withdrawal, issue the new slip."""
-        return self.posting.transaction(lambda conn: withdraw_in(conn, self.posting, req, spec))

@@ -45,22 +45,21 @@ from typing import Callable
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
-from teller.core.operators.models import User
-from teller.core.ledger import models as m
-from teller.core.ledger.db import reader, run_in_transaction
 from teller.core.ledger.accounts import open_account
+from teller.core.ledger.db import reader, run_in_transaction
+from teller.core.ledger.models import Account, Branch
+from teller.core.ledger.records import Attachment, EntryRequest, Leg, PostedEntry, PostingRefused
+from teller.core.ledger.rules import Posting, PostingRule
+from teller.core.operators.models import User
 from teller.core.vouchers.models import Voucher, VoucherKind, VoucherMovement
-from teller.core.ledger.engine import PostingEngine, entry_digest, register_reversal_hook
-from teller.core.ledger.records import EntryRequest, Leg, PostedEntry, PostingRefused
 from teller.core.vouchers.stock import COUNT_SUBJECT, StockLine, stock_lines
 
 vouchers_t = Voucher.__table__
 kinds_t = VoucherKind.__table__
 moves_t = VoucherMovement.__table__
-accounts_t = m.Account.__table__
+accounts_t = Account.__table__
 users_t = User.__table__
-branches_t = m.Branch.__table__
-entries_t = m.JournalEntry.__table__
+branches_t = Branch.__table__
 
 MAX_RANGE = 10_000  # one receive/issue/return; a bigger batch is several steps
 DEFAULT_KINDS = (  # code, name, number length
@@ -200,127 +199,246 @@ def smallest_in_box(conn: Connection, branch: str, teller: str, kind: str,
     return conn.execute(q.with_for_update() if lock else q).scalar()
 
 
-def use_in(conn: Connection, *, branch: str, teller: str, kind: str, number: str | None,
-           entry_key: str, account: str | None = None, at: dt.datetime | None = None) -> Leg:
-    """Mark the teller's voucher used inside the caller's transaction and return
-    the 9001 leg (C teller box, 1) to add to the caller's entry.
+# -- the steps ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class VoucherReceive(Attachment, wire_name="vouchers.receive"):
+    """凭证入库: the branch receives ``first``–``last`` into its stock."""
 
-    ``number`` None takes the smallest; any other number than the smallest is
-    refused (使用凭证须为尾箱最小号). Post the entry with key ``entry_key`` in the
-    same transaction (``PostingEngine.post_in``)."""
-    k = _kind(conn, kind)
-    smallest = smallest_in_box(conn, branch, teller, kind, lock=True)
+    kind: str
+    first: str
+    last: str
+
+
+@dataclass(frozen=True)
+class VoucherIssue(Attachment, wire_name="vouchers.issue"):
+    """凭证领用: branch stock → ``to_teller``'s box; every number must be in stock."""
+
+    kind: str
+    first: str
+    last: str
+    to_teller: str
+
+
+@dataclass(frozen=True)
+class VoucherReturn(Attachment, wire_name="vouchers.return"):
+    """凭证上缴: the operator's box → branch stock."""
+
+    kind: str
+    first: str
+    last: str
+
+
+@dataclass(frozen=True)
+class VoucherVoid(Attachment, wire_name="vouchers.void"):
+    """凭证作废 with a reason: an unused voucher of the operator's box (C box 1),
+    or — reason ``returned_medium`` only — a used medium handed back, which left
+    the count when it was used (no leg; the register records it)."""
+
+    kind: str
+    number: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class VoucherUse(Attachment, wire_name="vouchers.use"):
+    """The step hands out a medium: the smallest voucher of ``kind`` in the
+    operator's box (``number``, when given, must be it), issued to ``account``;
+    its 9001 leg (C box 1) rides in the step's own entry."""
+
+    kind: str
+    number: str | None = None
+    account: str | None = None
+
+
+@dataclass(frozen=True)
+class MediumReturned(Attachment, wire_name="vouchers.medium_returned"):
+    """收回介质作废: the *used* voucher(s) of ``kind`` — by ``number``, or every one
+    issued to ``account`` — become void. A used medium already left the 9001
+    count, so no leg; one the stock never knew is left alone."""
+
+    kind: str
+    number: str | None = None
+    account: str | None = None
+
+
+STEPS = (VoucherReceive, VoucherIssue, VoucherReturn, VoucherVoid, VoucherUse, MediumReturned)
+
+
+class BlankVoucherRule(PostingRule):
+    """Every change of the blank-voucher stock, in the entry that moves its 9001
+    count: the voucher rows, the register and the count legs (which this rule
+    adds to the entry) commit together. A reversal of an entry that used a
+    voucher puts it back into the box."""
+
+    name = "vouchers.blank"
+
+    def applies(self, request) -> bool:
+        return request.reverses_entry_id is not None or any(
+            isinstance(a, STEPS) for a in request.attachments)
+
+    def prepare(self, p: Posting) -> None:
+        # A medium taken back is voided before a new one is issued to the account.
+        ordered = sorted(p.request.attachments, key=lambda a: not isinstance(a, MediumReturned))
+        for a in ordered:
+            if isinstance(a, (VoucherReceive, VoucherIssue, VoucherReturn, VoucherVoid)) \
+                    and p.request.reversible:
+                raise _refuse("voucher_irreversible", "凭证出入库、领用、上缴和作废不能冲正",
+                              "Voucher stock steps cannot be reversed")
+            if isinstance(a, VoucherReceive):
+                _receive(p, a)
+            elif isinstance(a, VoucherIssue):
+                _issue(p, a)
+            elif isinstance(a, VoucherReturn):
+                _return(p, a)
+            elif isinstance(a, VoucherVoid):
+                _void(p, a)
+            elif isinstance(a, VoucherUse):
+                p.add_leg(use_in(p, a))
+            elif isinstance(a, MediumReturned):
+                void_returned(p, a)
+
+    def undo(self, p: Posting) -> None:
+        assert p.original is not None
+        _undo_use(p.conn, p.original.idempotency_key, p.business_date, p.now)
+
+
+def use_in(p: Posting, a: VoucherUse) -> Leg:
+    """Mark the operator's voucher used and return its 9001 leg (C box 1)."""
+    conn, req = p.conn, p.request
+    k = _kind(conn, a.kind)
+    smallest = smallest_in_box(conn, req.branch, req.teller, a.kind, lock=True)
     if smallest is None:
         raise _refuse("voucher_none", f"尾箱中没有{k.name}，请先领用",
-                      f"No {kind} in the teller's box; draw some first")
-    if number is not None and number != smallest:
+                      f"No {a.kind} in the teller's box; draw some first")
+    if a.number is not None and a.number != smallest:
         raise _refuse("voucher_not_smallest",
-                      f"必须使用尾箱中最小号码的{k.name}：{smallest}（输入的是 {number}）",
-                      f"Use the smallest {kind} number in the box: {smallest} (not {number})")
-    bdate = _branch_date(conn, branch)
-    conn.execute(update(vouchers_t).where(vouchers_t.c.kind == kind,
+                      f"必须使用尾箱中最小号码的{k.name}：{smallest}（输入的是 {a.number}）",
+                      f"Use the smallest {a.kind} number in the box: {smallest} (not {a.number})")
+    conn.execute(update(vouchers_t).where(vouchers_t.c.kind == a.kind,
                                           vouchers_t.c.number == smallest)
-                 .values(status="used", changed_on=bdate, account_number=account,
-                         entry_key=entry_key))
-    req = EntryRequest(key=entry_key, branch=branch, teller=teller, terminal="", txn_code="",
-                       step="", legs=())
-    _move(conn, req, bdate, at or dt.datetime.now(), "use", kind, [smallest], teller,
-          account or "")
-    return Leg(count_account(conn, branch, kind, teller), "C", 1, f"{k.name} {smallest}")
+                 .values(status="used", changed_on=p.business_date, account_number=a.account,
+                         entry_key=req.key))
+    _move(conn, req, p.business_date, p.now, "use", a.kind, [smallest], req.teller,
+          a.account or "")
+    p.fact(f"{a.kind}_number", smallest)
+    return Leg(count_account(conn, req.branch, a.kind, req.teller), "C", 1,
+               f"{k.name} {smallest}")
 
 
-def post_using(conn: Connection, posting: PostingEngine, req: EntryRequest, *, kind: str,
-               number: str | None, account: str | None = None) -> PostedEntry:
-    """Post ``req`` with the 9001 leg of the teller's voucher ``number`` added —
-    one transaction (the caller's ``conn``). A number other than the smallest in
-    the box is refused and nothing is posted.
-
-    The entry's request fingerprint is that of ``req`` as asked (the voucher leg
-    is this service's own), so the same request resent under its key — by the
-    terminal store, say — is answered with the first result, never posted
-    again and never half-applied."""
-    digest = entry_digest(req)
-    if posting.find_in(conn, req.key) is not None:
-        return posting.post_in(conn, req)
-    if not req.key or len(req.key) > 64:
-        raise _refuse("bad_key", "交易幂等键无效", "Invalid idempotency key")
-    leg = use_in(conn, branch=req.branch, teller=req.teller, kind=kind, number=number,
-                 entry_key=req.key, account=account)
-    return posting._post_in(conn, dataclasses.replace(req, legs=tuple(req.legs) + (leg,)),
-                            digest, via_service=True)
-
-
-def use_for_leg(conn: Connection, req: EntryRequest, *, kind: str, number: str | None,
-                account: str | None = None) -> str:
-    """For a core action (``EntryRequest.effect``) whose request carries the 9001
-    leg itself: use the teller's voucher ``number`` (the smallest, else refused)
-    and check that ``req`` holds exactly its leg (C box 1). Returns the number."""
-    leg = use_in(conn, branch=req.branch, teller=req.teller, kind=kind, number=number,
-                 entry_key=req.key, account=account)
-    mine = [x for x in req.legs if x.account == leg.account]
-    if [(x.direction, x.amount) for x in mine] != [("C", 1)]:
-        raise _refuse("voucher_leg", "分录中缺少重要空白凭证的表外记账",
-                      "The entry lacks the voucher's 9001 leg")
-    return number or conn.execute(select(vouchers_t.c.number).where(
-        vouchers_t.c.kind == kind, vouchers_t.c.entry_key == req.key)).scalar_one()
-
-
-def used_number(conn: Connection, kind: str, entry_key: str) -> str | None:
-    """The voucher of ``kind`` the entry with ``entry_key`` used, if any."""
-    return conn.execute(select(vouchers_t.c.number).where(
-        vouchers_t.c.kind == kind, vouchers_t.c.entry_key == entry_key)).scalar()
-
-
-def void_returned_in(conn: Connection, *, branch: str, operator: str, entry_key: str,
-                     kind: str, number: str | None = None, account: str | None = None,
-                     at: dt.datetime | None = None) -> int:
-    """收回介质作废 inside the caller's transaction: the *used* voucher(s) of
-    ``kind`` — by ``number``, or every one issued to ``account`` — become void
-    (reason ``returned_medium``). A used medium already left the 9001 count, so
-    no leg. A medium the stock never knew (issued before the box existed, or a
-    card by its PAN) is left alone; returns how many were voided."""
-    cond = [vouchers_t.c.branch_code == branch, vouchers_t.c.kind == kind,
-            vouchers_t.c.status == "used"]
-    if number is not None:
-        cond.append(vouchers_t.c.number == number)
-    if account is not None:
-        cond.append(vouchers_t.c.account_number == account)
-    if number is None and account is None:
+def void_returned(p: Posting, a: MediumReturned) -> int:
+    """收回介质作废 (see :class:`MediumReturned`); returns how many were voided."""
+    conn, req = p.conn, p.request
+    if a.number is None and a.account is None:
         return 0
+    cond = [vouchers_t.c.branch_code == req.branch, vouchers_t.c.kind == a.kind,
+            vouchers_t.c.status == "used"]
+    if a.number is not None:
+        cond.append(vouchers_t.c.number == a.number)
+    if a.account is not None:
+        cond.append(vouchers_t.c.account_number == a.account)
     rows = conn.execute(select(vouchers_t.c.id, vouchers_t.c.number, vouchers_t.c.teller_code)
                         .where(*cond).order_by(vouchers_t.c.number).with_for_update()).all()
-    if not rows:
-        return 0
-    bdate = _branch_date(conn, branch)
-    req = EntryRequest(key=entry_key, branch=branch, teller=operator, terminal="", txn_code="",
-                       step="", legs=())
     for r in rows:
         conn.execute(update(vouchers_t).where(vouchers_t.c.id == r.id).values(
-            status="void", void_reason="returned_medium", changed_on=bdate))
-        _move(conn, req, bdate, at or dt.datetime.now(), "void", kind, [r.number],
-              r.teller_code, "returned_medium")
+            status="void", void_reason="returned_medium", changed_on=p.business_date))
+        _move(conn, req, p.business_date, p.now, "void", a.kind, [r.number], r.teller_code,
+              "returned_medium")
     return len(rows)
 
 
-def _undo_use(conn: Connection, original_entry_id: int, bdate: dt.date) -> None:
+def _receive(p: Posting, a: VoucherReceive) -> None:
+    conn, req = p.conn, p.request
+    k = _kind(conn, a.kind)
+    numbers = _numbers(k, a.first, a.last)
+    taken = conn.execute(select(func.count()).select_from(vouchers_t).where(
+        vouchers_t.c.kind == a.kind, vouchers_t.c.number >= numbers[0],
+        vouchers_t.c.number <= numbers[-1])).scalar_one()
+    if taken:
+        raise _refuse("voucher_exists", f"{k.name}号段 {a.first}-{a.last} 中已有 {taken} 张入库",
+                      f"{taken} of these numbers are already in stock")
+    bdate = p.business_date
+    conn.execute(insert(vouchers_t), [
+        {"kind": a.kind, "number": n, "branch_code": req.branch, "teller_code": None,
+         "status": "branch", "received_on": bdate, "changed_on": bdate} for n in numbers])
+    _move(conn, req, bdate, p.now, "receive", a.kind, numbers, None)
+    p.add_leg(Leg(count_account(conn, req.branch, a.kind), "D", len(numbers),
+                  f"{k.name} {a.first}-{a.last}"))
+
+
+def _issue(p: Posting, a: VoucherIssue) -> None:
+    conn, req = p.conn, p.request
+    k = _kind(conn, a.kind)
+    numbers = _numbers(k, a.first, a.last)
+    user = conn.execute(select(users_t).where(users_t.c.code == a.to_teller)).first()
+    if user is None or user.role != "teller" or user.branch_code != req.branch:
+        raise _refuse("voucher_teller", f"{a.to_teller} 不是本网点柜员",
+                      f"{a.to_teller} is not a teller of this branch")
+    _require_held(conn, req.branch, k, None, numbers)
+    conn.execute(update(vouchers_t).where(
+        vouchers_t.c.kind == a.kind, vouchers_t.c.number.in_(numbers))
+        .values(status="box", teller_code=a.to_teller, changed_on=p.business_date))
+    _move(conn, req, p.business_date, p.now, "issue", a.kind, numbers, a.to_teller)
+    n, memo = len(numbers), f"{k.name} {a.first}-{a.last}"
+    p.add_leg(Leg(count_account(conn, req.branch, a.kind, a.to_teller), "D", n, memo))
+    p.add_leg(Leg(count_account(conn, req.branch, a.kind), "C", n, memo))
+
+
+def _return(p: Posting, a: VoucherReturn) -> None:
+    conn, req = p.conn, p.request
+    k = _kind(conn, a.kind)
+    numbers = _numbers(k, a.first, a.last)
+    _require_held(conn, req.branch, k, req.teller, numbers)
+    conn.execute(update(vouchers_t).where(
+        vouchers_t.c.kind == a.kind, vouchers_t.c.number.in_(numbers))
+        .values(status="branch", teller_code=None, changed_on=p.business_date))
+    _move(conn, req, p.business_date, p.now, "return", a.kind, numbers, req.teller)
+    n, memo = len(numbers), f"{k.name} {a.first}-{a.last}"
+    p.add_leg(Leg(count_account(conn, req.branch, a.kind), "D", n, memo))
+    p.add_leg(Leg(count_account(conn, req.branch, a.kind, req.teller), "C", n, memo))
+
+
+def _void(p: Posting, a: VoucherVoid) -> None:
+    conn, req = p.conn, p.request
+    if a.reason not in VOID_REASONS:
+        raise _refuse("voucher_reason", "请选择作废原因", "Choose a reason for voiding")
+    k = _kind(conn, a.kind)
+    _numbers(k, a.number, a.number)
+    row = conn.execute(select(vouchers_t).where(
+        vouchers_t.c.kind == a.kind, vouchers_t.c.number == a.number)
+        .with_for_update()).first()
+    if row is not None and row.status == "used" and a.reason == "returned_medium" \
+            and row.branch_code == req.branch:
+        conn.execute(update(vouchers_t).where(vouchers_t.c.id == row.id).values(
+            status="void", void_reason=a.reason, changed_on=p.business_date))
+        _move(conn, req, p.business_date, p.now, "void", a.kind, [a.number], row.teller_code,
+              a.reason)
+        return
+    if row is None or row.status != "box" or row.teller_code != req.teller \
+            or row.branch_code != req.branch:
+        raise _refuse("voucher_not_in_box", f"{k.name} {a.number} 不在本柜员尾箱中",
+                      f"{a.kind} {a.number} is not in your box")
+    conn.execute(update(vouchers_t).where(vouchers_t.c.id == row.id).values(
+        status="void", void_reason=a.reason, changed_on=p.business_date))
+    _move(conn, req, p.business_date, p.now, "void", a.kind, [a.number], req.teller, a.reason)
+    p.add_leg(Leg(count_account(conn, req.branch, a.kind, req.teller), "C", 1,
+                  f"{k.name} {a.number} {VOID_REASONS[a.reason][0]}"))
+
+
+def _undo_use(conn: Connection, key: str, bdate: dt.date, now: dt.datetime) -> None:
     """冲正 of an entry that used a voucher: its swapped 9001 leg puts the count
     back, so the voucher goes back into the box too (counts tie out). If it was
     printed on, the teller voids it as spoiled (凭证作废) — it is the box's
     smallest again, so nothing else can be issued before that is settled."""
-    key = conn.execute(select(entries_t.c.idempotency_key).where(
-        entries_t.c.id == original_entry_id)).scalar()
-    if key is None:
-        return
     rows = conn.execute(select(vouchers_t).where(
         vouchers_t.c.entry_key == key, vouchers_t.c.status == "used").with_for_update()).all()
     for r in rows:
         conn.execute(update(vouchers_t).where(vouchers_t.c.id == r.id).values(
             status="box", account_number=None, entry_key=None, changed_on=bdate))
         req = EntryRequest(key=key, branch=r.branch_code, teller=r.teller_code or "",
-                           terminal="", txn_code="", step="", legs=())
+                           terminal="", txn_code="", step="")
         # Logged as an 'issue' into the box (the action list is fixed by the
         # schema); the reason tells it apart.
-        _move(conn, req, bdate, dt.datetime.now(), "issue", r.kind, [r.number], r.teller_code,
+        _move(conn, req, bdate, now, "issue", r.kind, [r.number], r.teller_code,
               "冲正退回尾箱 reversal")
     # A medium the entry took back (returned_medium) is the customer's again.
     voided = conn.execute(select(moves_t.c.kind, moves_t.c.first_number).where(
@@ -333,157 +451,46 @@ def _undo_use(conn: Connection, original_entry_id: int, bdate: dt.date) -> None:
                                                   changed_on=bdate))
 
 
-register_reversal_hook(_undo_use)
-
-
 class BlankVoucherService:
-    """Every change is one transaction: voucher rows, the register and the 9001
-    entry commit together. ``req`` carries key, branch, operator (``teller``),
-    terminal, txn code and step; its legs are filled here. A key already posted
-    returns the first result and changes nothing (idempotent)."""
+    """The blank-voucher stock as flows and reports read it; :meth:`post` a
+    stock step (its attachment) headless. Every change is one entry: the voucher
+    rows, the register and the 9001 count commit together, and a key already
+    posted returns its first result."""
 
-    def __init__(self, engine: Engine, posting: PostingEngine, *,
-                 clock: Callable[[], dt.datetime] = dt.datetime.now) -> None:
+    def __init__(self, engine: Engine, post: Callable[[EntryRequest], PostedEntry]) -> None:
         self.engine = engine
-        self.posting = posting
-        self.clock = clock
+        self._post = post
 
-    def _run(self, req: EntryRequest, work: Callable[[Connection], PostedEntry]) -> PostedEntry:
-        def tx(conn: Connection) -> PostedEntry:
-            done = self.posting.find_in(conn, req.key)
-            return done if done is not None else work(conn)
-        return run_in_transaction(self.engine, tx)
+    def post(self, req: EntryRequest, step: Attachment) -> PostedEntry:
+        """Post ``req`` (key, branch, operator, terminal, code) with ``step``: an
+        irreversible stock change, or a use/return of a medium in the caller's legs."""
+        # A medium handed out on its own is voided, not reversed (the count would
+        # come back while the customer keeps it); stock steps are never reversed.
+        reversible = req.reversible and isinstance(step, MediumReturned)
+        return self._post(dataclasses.replace(req, attachments=req.attachments + (step,),
+                                              reversible=reversible))
 
-    def _post(self, conn: Connection, req: EntryRequest, legs: tuple[Leg, ...],
-              memo: str) -> PostedEntry:
-        return self.posting.post_in(conn, dataclasses.replace(
-            req, legs=legs, memo=req.memo or memo, reversible=False))
-
-    def _now(self) -> dt.datetime:
-        return self.clock().replace(tzinfo=None)
-
-    # -- changes -------------------------------------------------------------
+    # The stock steps by name, for scripts and tests (the flows attach the same).
     def receive(self, req: EntryRequest, *, kind: str, first: str, last: str) -> PostedEntry:
-        """凭证入库: the branch receives ``first``–``last`` into its stock."""
-        def work(conn: Connection) -> PostedEntry:
-            k = _kind(conn, kind)
-            numbers = _numbers(k, first, last)
-            taken = conn.execute(select(func.count()).select_from(vouchers_t).where(
-                vouchers_t.c.kind == kind, vouchers_t.c.number >= numbers[0],
-                vouchers_t.c.number <= numbers[-1])).scalar_one()
-            if taken:
-                raise _refuse("voucher_exists", f"{k.name}号段 {first}-{last} 中已有 {taken} 张入库",
-                              f"{taken} of these numbers are already in stock")
-            bdate = _branch_date(conn, req.branch)
-            conn.execute(insert(vouchers_t), [
-                {"kind": kind, "number": n, "branch_code": req.branch, "teller_code": None,
-                 "status": "branch", "received_on": bdate, "changed_on": bdate}
-                for n in numbers])
-            _move(conn, req, bdate, self._now(), "receive", kind, numbers, None)
-            stock = count_account(conn, req.branch, kind)
-            return self._post(conn, req, (Leg(stock, "D", len(numbers),
-                                              f"{k.name} {first}-{last}"),),
-                              f"{k.name}入库 {first}-{last}")
-        return self._run(req, work)
+        return self.post(req, VoucherReceive(kind, first, last))
 
     def issue(self, req: EntryRequest, *, kind: str, first: str, last: str,
               to_teller: str) -> PostedEntry:
-        """凭证领用: branch stock → ``to_teller``'s box; every number must be in stock."""
-        def work(conn: Connection) -> PostedEntry:
-            k = _kind(conn, kind)
-            numbers = _numbers(k, first, last)
-            user = conn.execute(select(users_t).where(users_t.c.code == to_teller)).first()
-            if user is None or user.role != "teller" or user.branch_code != req.branch:
-                raise _refuse("voucher_teller", f"{to_teller} 不是本网点柜员",
-                              f"{to_teller} is not a teller of this branch")
-            _require_held(conn, req.branch, k, None, numbers)
-            bdate = _branch_date(conn, req.branch)
-            conn.execute(update(vouchers_t).where(
-                vouchers_t.c.kind == kind, vouchers_t.c.number.in_(numbers))
-                .values(status="box", teller_code=to_teller, changed_on=bdate))
-            _move(conn, req, bdate, self._now(), "issue", kind, numbers, to_teller)
-            n, memo = len(numbers), f"{k.name} {first}-{last}"
-            legs = (Leg(count_account(conn, req.branch, kind, to_teller), "D", n, memo),
-                    Leg(count_account(conn, req.branch, kind), "C", n, memo))
-            return self._post(conn, req, legs, f"{k.name}领用 {to_teller} {first}-{last}")
-        return self._run(req, work)
+        return self.post(req, VoucherIssue(kind, first, last, to_teller))
 
     def return_to_branch(self, req: EntryRequest, *, kind: str, first: str,
                          last: str) -> PostedEntry:
-        """凭证上缴: the operator's (``req.teller``) box → branch stock."""
-        def work(conn: Connection) -> PostedEntry:
-            k = _kind(conn, kind)
-            numbers = _numbers(k, first, last)
-            _require_held(conn, req.branch, k, req.teller, numbers)
-            bdate = _branch_date(conn, req.branch)
-            conn.execute(update(vouchers_t).where(
-                vouchers_t.c.kind == kind, vouchers_t.c.number.in_(numbers))
-                .values(status="branch", teller_code=None, changed_on=bdate))
-            _move(conn, req, bdate, self._now(), "return", kind, numbers, req.teller)
-            n, memo = len(numbers), f"{k.name} {first}-{last}"
-            legs = (Leg(count_account(conn, req.branch, kind), "D", n, memo),
-                    Leg(count_account(conn, req.branch, kind, req.teller), "C", n, memo))
-            return self._post(conn, req, legs, f"{k.name}上缴 {first}-{last}")
-        return self._run(req, work)
+        return self.post(req, VoucherReturn(kind, first, last))
 
-    def void(self, req: EntryRequest, *, kind: str, number: str,
-             reason: str) -> PostedEntry | None:
-        """凭证作废 with a reason: an unused voucher of the operator's box (C box 1),
-        or — reason ``returned_medium`` only — a used medium handed back, which
-        left the count when it was used (no entry; the register records it)."""
-        if reason not in VOID_REASONS:
-            raise _refuse("voucher_reason", "请选择作废原因", "Choose a reason for voiding")
-
-        def tx(conn: Connection) -> PostedEntry | None:
-            done = self.posting.find_in(conn, req.key)
-            if done is not None:
-                return done
-            k = _kind(conn, kind)
-            _numbers(k, number, number)
-            row = conn.execute(select(vouchers_t).where(
-                vouchers_t.c.kind == kind, vouchers_t.c.number == number)
-                .with_for_update()).first()
-            bdate = _branch_date(conn, req.branch)
-            if row is not None and row.status == "used" and reason == "returned_medium" \
-                    and row.branch_code == req.branch:
-                if conn.execute(select(moves_t.c.id).where(
-                        moves_t.c.entry_key == req.key)).first() is not None:
-                    return None  # this key already recorded the void
-                conn.execute(update(vouchers_t).where(vouchers_t.c.id == row.id).values(
-                    status="void", void_reason=reason, changed_on=bdate))
-                _move(conn, req, bdate, self._now(), "void", kind, [number], row.teller_code,
-                      reason)
-                return None
-            if row is None or row.status != "box" or row.teller_code != req.teller \
-                    or row.branch_code != req.branch:
-                raise _refuse("voucher_not_in_box", f"{k.name} {number} 不在本柜员尾箱中",
-                              f"{kind} {number} is not in your box")
-            conn.execute(update(vouchers_t).where(vouchers_t.c.id == row.id).values(
-                status="void", void_reason=reason, changed_on=bdate))
-            _move(conn, req, bdate, self._now(), "void", kind, [number], req.teller, reason)
-            legs = (Leg(count_account(conn, req.branch, kind, req.teller), "C", 1,
-                        f"{k.name} {number} {VOID_REASONS[reason][0]}"),)
-            return self._post(conn, req, legs, f"{k.name}作废 {number}")
-        return run_in_transaction(self.engine, tx)
+    def void(self, req: EntryRequest, *, kind: str, number: str, reason: str) -> PostedEntry:
+        return self.post(req, VoucherVoid(kind, number, reason))
 
     def use(self, req: EntryRequest, *, kind: str, number: str | None = None,
             account: str | None = None) -> PostedEntry:
-        """Use the smallest voucher of ``kind`` in ``req.teller``'s box and post
-        ``req`` (the caller's legs, if any) with the 9001 leg added — one
-        transaction. ``number`` other than the smallest is refused."""
-        def work(conn: Connection) -> PostedEntry:
-            leg = use_in(conn, branch=req.branch, teller=req.teller, kind=kind, number=number,
-                         entry_key=req.key, account=account, at=self._now())
-            # A medium handed out cannot be taken back by 冲正 (the voucher row
-            # would stay 'used' while the count came back): void it instead.
-            return self.posting.post_in(conn, dataclasses.replace(
-                req, legs=tuple(req.legs) + (leg,), reversible=False))
-        return self._run(req, work)
+        return self.post(req, VoucherUse(kind, number, account))
 
     def box_account(self, branch: str, teller: str, kind: str) -> str:
-        """The 9001 count account of ``teller``'s box for ``kind`` (opened on first
-        need): the account of the leg a step using a voucher through
-        :func:`use_in` carries in its request."""
+        """The 9001 count account of ``teller``'s box for ``kind`` (opened on first need)."""
         return run_in_transaction(self.engine,
                                   lambda conn: count_account(conn, branch, kind, teller))
 
