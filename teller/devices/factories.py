@@ -1,11 +1,12 @@
-"""Device factories for the PIN pad, receipt printer and IC card reader.
+"""Device factories for the passbook printer, PIN pad, receipt printer and IC card reader.
 
-Imported by :mod:`teller.devices.manager`, which registers them next to "passbook".
+:data:`DEFAULT_FACTORIES` is what :mod:`teller.devices.manager` starts from.
 Each factory returns a driver with the manager's contract — ``open()``, ``close()``,
 ``status() -> DeviceStatus`` — by a thin subclass of the real driver.
 
 Configuration (one mapping per device)::
 
+    {"kind": "passbook", "url": "socket://127.0.0.1:9101", "profile": "passbook_pr2"}
     {"kind": "pinpad", "url": "socket://127.0.0.1:4701", "baudrate": 9600,
      "master_index": 0, "working_key": "<hex, encrypted under the master key>", "kcv": "XXXXXX"}
     {"kind": "receipt", "url": "tcp://127.0.0.1:9100"}          # or "connection": "network"|
@@ -14,13 +15,18 @@ Configuration (one mapping per device)::
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from teller.devices.card_reader.reader import PcscCardReader
 from teller.devices.errors import DeviceStatus
+from teller.devices.passbook import PassbookPrinter, load_profile
 from teller.devices.pinpad.driver import PinPad
 from teller.devices.prompts import Prompts
 from teller.devices.receipt.printer import ReceiptPrinter, make_escpos_printer
+from teller.devices.transports.by_url import transport_for_url
+
+# factory(name, configuration, prompts) -> a driver with open(), close(), status()
+Factory = Callable[[str, Mapping[str, Any], "Prompts | None"], Any]
 
 
 class ManagedPinPad(PinPad):
@@ -58,8 +64,14 @@ class ManagedCardReader(PcscCardReader):
         self.readers()  # NoDevice when pcscd or the reader is missing
 
 
+def _passbook_factory(name: str, cfg: Mapping[str, Any], prompts: Prompts | None):
+    profile = load_profile(cfg.get("profile") or "passbook_pr2")
+    transport = transport_for_url(cfg["url"], baudrate=int(cfg.get("baudrate",
+                                                                   profile.baudrate)))
+    return PassbookPrinter(transport, profile, prompts)
+
+
 def _pinpad_factory(name: str, cfg: Mapping[str, Any], prompts: Prompts | None):
-    from teller.devices.manager import transport_for_url
     key = cfg.get("working_key")
     return ManagedPinPad(transport_for_url(cfg["url"], baudrate=int(cfg.get("baudrate", 9600))),
                          prompts, master_index=int(cfg.get("master_index", 0)),
@@ -83,8 +95,9 @@ def _card_reader_factory(name: str, cfg: Mapping[str, Any], prompts: Prompts | N
                              apdu_timeout=float(cfg.get("apdu_timeout", 5.0)))
 
 
-def register_all() -> None:
-    from teller.devices.manager import register_factory
-    register_factory("pinpad", _pinpad_factory)
-    register_factory("receipt", _receipt_factory)
-    register_factory("card_reader", _card_reader_factory)
+DEFAULT_FACTORIES: Mapping[str, Factory] = {
+    "passbook": _passbook_factory,
+    "pinpad": _pinpad_factory,
+    "receipt": _receipt_factory,
+    "card_reader": _card_reader_factory,
+}

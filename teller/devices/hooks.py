@@ -24,6 +24,7 @@ from typing import Any, Callable
 
 from teller.devices.manager import DeviceManager
 from teller.devices.worker import Job
+from teller.domain.receipt_layout import ReceiptLine
 
 
 class DeviceHookBridge:
@@ -91,7 +92,6 @@ class DeviceHookBridge:
         self.print_receipt(voucher.receipt())
 
     def _test_print(self) -> None:
-        from teller.domain.receipt_layout import ReceiptLine
         drv = self._driver("receipt")
         drv.open()
         drv.print_lines([ReceiptLine("打印测试 TEST PRINT", align="center", bold=True),

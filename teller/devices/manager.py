@@ -8,7 +8,6 @@ API::
     register_factory(kind, factory)       # module-wide; factories= overrides per manager
         # factory(name: str, cfg: Mapping, prompts: Prompts | None) -> driver
         # a driver has open(), close(), status() -> DeviceStatus (may raise DeviceError)
-    transport_for_url(url, baudrate=9600) -> Transport   # tcp://h:p -> TcpTransport, else pyserial
     manager.names -> tuple[str, ...]
     manager.driver(name) -> driver        # built on first use; never opened here
     manager.open_all(on_done=None) -> Job            # on_done(tuple[DeviceReport, ...])
@@ -20,8 +19,8 @@ API::
 A ``DeviceReport`` never raises: a device that cannot be reached reports
 DISCONNECTED with the error's teller message, an unknown kind NOT_CONFIGURED.
 
-Kinds registered here: "passbook", and from :mod:`teller.devices.factories`
-"pinpad", "receipt" and "card_reader" (or pass ``factories=``).
+The kinds "passbook", "pinpad", "receipt" and "card_reader" come from
+:mod:`teller.devices.factories` (or pass ``factories=``).
 """
 from __future__ import annotations
 
@@ -31,14 +30,14 @@ from typing import Any, Callable, Mapping
 
 from teller.devices.errors import (DeviceError, DeviceStatus, MalformedData, NoDevice,
                                    Timeout)
+from teller.devices.factories import DEFAULT_FACTORIES, Factory
 from teller.devices.prompts import Prompts
 from teller.devices.worker import DeviceWorker, Job
 
 log = logging.getLogger(__name__)
 
-Factory = Callable[[str, Mapping[str, Any], "Prompts | None"], Any]
-
-FACTORIES: dict[str, Factory] = {}
+# Module-wide, so an installation can add a kind; ``factories=`` overrides per manager.
+FACTORIES: dict[str, Factory] = dict(DEFAULT_FACTORIES)
 
 
 def register_factory(kind: str, factory: Factory) -> None:
@@ -52,32 +51,6 @@ class DeviceReport:
     status: DeviceStatus
     message: str = ""      # zh_CN, for the device panel; empty when all is well
     message_en: str = ""
-
-
-def transport_for_url(url: str, baudrate: int = 9600, **kwargs: Any):
-    """``tcp://host:port`` is raw TCP; anything else goes to pyserial's URL handlers."""
-    if url.startswith("tcp://"):
-        from teller.devices.transports.tcp import TcpTransport
-        host, _, port = url[len("tcp://"):].rpartition(":")
-        return TcpTransport(host, int(port), **kwargs)
-    from teller.devices.transports.serial import SerialTransport
-    return SerialTransport(url, baudrate=baudrate, **kwargs)
-
-
-def _passbook_factory(name: str, cfg: Mapping[str, Any], prompts: Prompts | None):
-    from teller.devices.passbook import PassbookPrinter, load_profile
-    profile = load_profile(cfg.get("profile") or "passbook_pr2")
-    transport = transport_for_url(cfg["url"], baudrate=int(cfg.get("baudrate",
-                                                                   profile.baudrate)))
-    return PassbookPrinter(transport, profile, prompts)
-
-
-register_factory("passbook", _passbook_factory)
-
-
-def _register_others() -> None:
-    from teller.devices.factories import register_all
-    register_all()
 
 
 class DeviceManager:
@@ -174,5 +147,3 @@ class DeviceManager:
         else:
             self._close_all()
 
-
-_register_others()

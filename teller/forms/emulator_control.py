@@ -12,6 +12,8 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit,
                                QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
+from teller.devices.emulators.all import DEMO_PAN
+
 DEMO_STRIPE = "6228480012345678901=0001"
 
 
@@ -25,7 +27,6 @@ class EmulatorControl(QWidget):
 
         card = QGroupBox(self.tr("IC卡"))
         row = QHBoxLayout(card)
-        from teller.devices.emulators.all import DEMO_PAN
         self.pan = QLineEdit(DEMO_PAN, objectName="card_pan")
         self.card_name = QLineEdit(objectName="card_name")
         self.card_name.setPlaceholderText(self.tr("持卡人姓名"))

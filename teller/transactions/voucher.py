@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from teller.domain.money import Money, to_chinese_capital
+from teller.domain.receipt_layout import Receipt
 
 
 def mask_account(number: str) -> str:
@@ -44,7 +45,6 @@ class Voucher:
 
     def receipt(self):
         """The same payload as a ``teller.domain.receipt_layout.Receipt``."""
-        from teller.domain.receipt_layout import Receipt
         extra = tuple(x for x in (
             f"对方账号：{self.counter_account_masked}" if self.counter_account_masked else "",
             f"授权：{self.authorizer}" if self.authorizer else "",

@@ -5,7 +5,8 @@ import pytest
 
 from teller.devices.emulators.passbook_printer import PassbookPrinterEmulator
 from teller.devices.errors import DeviceStatus
-from teller.devices.manager import DeviceManager, transport_for_url
+from teller.devices.manager import DeviceManager
+from teller.devices.transports.by_url import transport_for_url
 from teller.devices.transports.serial import SerialTransport
 from teller.devices.transports.tcp import TcpTransport
 from teller.devices.worker import DeviceWorker

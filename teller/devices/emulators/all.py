@@ -31,6 +31,7 @@ from teller.devices.emulators.passbook_printer import PassbookPrinterEmulator
 from teller.devices.emulators.pinpad import (DEMO_MASTER_KEY, DEMO_WORKING_KEY,
                                              PinPadEmulator)
 from teller.devices.emulators.virtual_card import VPCD_PORT, VirtualPbocCard, VpcdCardClient
+from teller.domain.pin import encrypt_working_key, key_check_value
 
 VPCD_READER = "Virtual PCD 00 00"
 VPCD_DRIVER = Path("/usr/lib/pcsc/drivers/serial/libifdvpcd.so")
@@ -91,7 +92,6 @@ class EmulatorSet:
 
     @property
     def device_config(self) -> dict[str, dict[str, Any]]:
-        from teller.domain.pin import encrypt_working_key, key_check_value
         return {
             "passbook": {"kind": "passbook", "profile": "passbook_pr2",
                          "url": f"socket://{self.host}:{self.passbook_port}"},
