@@ -422,7 +422,7 @@ class FlowRun:
         for e in entries:
             self.committed.append(CommittedStep(step.name, self.index, e.key, e.journal_number,
                                                 e.entry_id, step.reversible))
-        if not entries:  # a step that changed the core without posting (e.g. a freeze)
+        if not entries:  # a device-only step (a passbook line, a stripe) or a reservation
             self.committed.append(CommittedStep(step.name, self.index, ctx.key, "", 0, False))
         self.learned.update(dict(result.values))
         self._print(result.vouchers)

@@ -1,7 +1,8 @@
 """09030 尾箱轧账 — blind balancing of the teller's box before sign-off.
 
 The teller counts the box by denomination without seeing the system figure
-(the page shows none). An agreeing count is recorded (no entry); a difference
+(the page shows none). An agreeing count is an entry without legs (the count
+recorded against the box, every denomination as the system has it); a difference
 is an overage (长款: debit the box, credit 2241 待处理长款) or a shortage
 (短款: debit 2241 待处理短款, credit the box), posted with a level-A
 supervisor's authorization and entered in the over/short register until
@@ -39,11 +40,11 @@ def post_balancing(state: FlowState, ctx: StepContext) -> CommitResult:
     diff = difference(state, s)
     if box is None or diff is None:
         raise PostingRefused("no_cash_box", "柜员未领用尾箱", "You hold no cash box")
+    count = CashCount(box, received=state["counts"].counts)
     if diff == 0:
-        problems = s.core.teller_day.balance(s.teller, counted(state))
-        if problems:
-            raise PostingRefused("balancing", problems[0].message, problems[0].message_en)
-        return CommitResult((), (), (("difference", 0),))
+        ctx.bind("counts", box)
+        posted = ctx.post((), memo="轧账相符", attach=(count, BlindCount()))
+        return CommitResult((posted,), (), (("difference", 0),))
     kind = "suspense_over" if diff > 0 else "suspense_short"
     suspense = s.core.cash.internal(s.branch, kind)
     if suspense is None:
@@ -52,8 +53,7 @@ def post_balancing(state: FlowState, ctx: StepContext) -> CommitResult:
     memo = state.get("memo") or ("轧账长款" if diff > 0 else "轧账短款")
     legs = ((Leg(box, "D", diff, memo), Leg(suspense, "C", diff, memo)) if diff > 0 else
             (Leg(suspense, "D", -diff, memo), Leg(box, "C", -diff, memo)))
-    posted = ctx.post(legs, memo=memo, attach=(CashCount(box, received=state["counts"].counts),
-                                               BlindCount()))
+    posted = ctx.post(legs, memo=memo, attach=(count, BlindCount()))
     return CommitResult((posted,), (), (("difference", diff),))
 
 

@@ -59,7 +59,7 @@ def test_day_end_waits_for_the_teller_and_runs_for_a_supervisor(core, session, s
     box = core.account("cash_box", "T001")
     with reader(core.engine) as conn:
         counted = read_holdings(conn, box)
-    assert session.terminal.core.teller_day.balance("T001", counted) == []
+    assert session.run("09030", {"counts": {str(d): n for d, n in counted.items()}}).ok
     assert session.sign_off() == []
     # WHEN the supervisor runs 09900 THEN the batch runs and the next date opens
     out = supervisor.run("09900", {})
@@ -84,7 +84,7 @@ def test_teller_eod_refuses_with_reasons_and_then_runs(core, session, capsys):
     box = core.account("cash_box", "T001")
     with reader(core.engine) as conn:
         counted = read_holdings(conn, box)
-    assert session.terminal.core.teller_day.balance("T001", counted) == []
+    assert session.run("09030", {"counts": {str(d): n for d, n in counted.items()}}).ok
     assert session.sign_off() == []
     assert main(["eod", "--url", core.url]) == 0
     assert branch(core).business_date > day

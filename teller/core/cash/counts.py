@@ -40,7 +40,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import String, bindparam, cast, func, insert, literal, select, update
 from sqlalchemy.engine import Connection
 
 from teller.core.cash.models import (
@@ -120,16 +120,23 @@ def last_movement_id(conn: Connection, account: str) -> int | None:
                         .where(moves_t.c.account_number == account)).scalar()
 
 
+_SET_PIECES = update(holdings_t).where(holdings_t.c.account_number == bindparam("a"),
+                                       holdings_t.c.value_fen == bindparam("d")) \
+    .values(pieces=bindparam("n"))
+_NEW_PIECES = insert(holdings_t)
+_MOVEMENT = insert(moves_t)
+
+
 def apply_movement(conn: Connection, entry_id: int, account: str, received: dict[int, int],
-                   paid: dict[int, int], names: dict[int, str]) -> None:
-    """Move pieces into/out of a box and record them; refuse any negative count."""
+                   paid: dict[int, int], names: dict[int, str], held: dict[int, int]) -> None:
+    """Move pieces into/out of a box that holds ``held`` (read with its account
+    row locked) and record them; refuse any negative count."""
     for d, n in list(received.items()) + list(paid.items()):
         if d not in names:
             refuse("bad_denomination", f"券别 {d} 分不是可用券别", f"Unknown denomination {d}",
                    account)
         if isinstance(n, bool) or not isinstance(n, int) or n < 0:
             refuse("bad_pieces", "张数须为非负整数", "Counts must be whole numbers", account)
-    held = read_holdings(conn, account, lock=True)
     new = dict(held)
     for d, n in received.items():
         new[d] = new.get(d, 0) + n
@@ -142,18 +149,25 @@ def apply_movement(conn: Connection, entry_id: int, account: str, received: dict
                f"尾箱{names[d]}不足：现有 {held.get(d, 0)} 张，须付出 "
                f"{paid.get(d, 0) - received.get(d, 0)} 张",
                f"Not enough {names[d]} in the box", account)
-    for d, n in new.items():
-        if d in held:
-            if n != held[d]:
-                conn.execute(update(holdings_t).where(holdings_t.c.account_number == account,
-                                                      holdings_t.c.value_fen == d)
-                             .values(pieces=n))
-        elif n:
-            conn.execute(insert(holdings_t).values(account_number=account, value_fen=d, pieces=n))
+    changed = [{"a": account, "d": d, "n": n} for d, n in new.items()
+               if d in held and n != held[d]]
+    if changed:
+        conn.execute(_SET_PIECES, changed)
+    added = [{"account_number": account, "value_fen": d, "pieces": n}
+             for d, n in new.items() if d not in held and n]
+    if added:
+        conn.execute(_NEW_PIECES, added)
     if dc.clean(received) or dc.clean(paid):
-        conn.execute(insert(moves_t).values(
-            entry_id=entry_id, account_number=account, received=counts_json(received),
-            paid=counts_json(paid)))
+        conn.execute(_MOVEMENT, {"entry_id": entry_id, "account_number": account,
+                                 "received": counts_json(received), "paid": counts_json(paid)})
+
+
+def parse_holdings(text: str | None) -> dict[int, int]:
+    """A box's holdings as :class:`CashRule` reads them with the account row:
+    ``parse_holdings('10000:3,5000:1')`` → ``{10000: 3, 5000: 1}``."""
+    if not text:
+        return {}
+    return {int(d): int(n) for d, n in (pair.split(":") for pair in text.split(","))}
 
 
 def counts_json(counts) -> str:
@@ -204,7 +218,9 @@ class CashTransferConfirm(Attachment, wire_name="cash.transfer_confirm"):
 
 @dataclass(frozen=True)
 class CashBalancing(Attachment, wire_name="cash.balancing"):
-    """轧账 with a difference: the entry's count is the full blind count."""
+    """轧账: the entry's :class:`CashCount` of the box is the full blind count.
+    A count that agrees is an entry without legs; a difference is posted
+    against over/short suspense."""
 
 
 @dataclass(frozen=True)
@@ -233,7 +249,7 @@ def made_up_count(conn: Connection, box: str, amount: int, direction: str) -> Ca
     return CashCount(box, received=pairs) if direction == "in" else CashCount(box, paid=pairs)
 
 
-BOX_STATUS, BOX_HOLDER = "box_status", "box_holder"  # the account columns
+BOX_STATUS, BOX_HOLDER, HOLDINGS = "box_status", "box_holder", "box_holdings"  # account columns
 
 
 def _may_use(kind: str, status: str | None, holder: str | None, teller: str,
@@ -255,10 +271,31 @@ class CashRule(PostingRule):
 
     name = "cash.counts"
 
+    def __init__(self) -> None:
+        self._names: tuple[object, dict[int, str]] = (None, {})
+
     def account_columns(self, business_date):
         box = boxes_t.c.account_number == accounts_t.c.number
+        held = holdings_t.c.account_number == accounts_t.c.number
         return {BOX_STATUS: select(boxes_t.c.status).where(box).scalar_subquery(),
-                BOX_HOLDER: select(boxes_t.c.holder_user).where(box).scalar_subquery()}
+                BOX_HOLDER: select(boxes_t.c.holder_user).where(box).scalar_subquery(),
+                HOLDINGS: select(func.aggregate_strings(
+                    cast(holdings_t.c.value_fen, String) + literal(":")
+                    + cast(holdings_t.c.pieces, String), ",")).where(held).scalar_subquery()}
+
+    def prepare(self, p: Posting) -> None:
+        if not p.legs and p.request.one(CashBalancing) is not None:
+            for c in p.request.all(CashCount):  # an agreeing blind count: the box, no leg
+                p.lock(c.account)
+
+    def denominations(self, p: Posting) -> dict[int, str]:
+        """The active denominations, read once per business date: they are master
+        data, changed only between business days (docs/operations.md)."""
+        day, names = self._names
+        if day != p.business_date:
+            names = active_denominations(p.conn)
+            self._names = (p.business_date, names)
+        return names
 
     def check(self, p: Posting) -> None:
         req = p.request
@@ -290,7 +327,7 @@ class CashRule(PostingRule):
             if problem:
                 refuse(*problem, account=a)
         action = actions[0] if actions else None
-        if isinstance(action, (CashBalancing, OverShortResolution)):
+        if isinstance(action, (CashBalancing, OverShortResolution)) and p.legs:
             p.require("A", "长短款挂账与处理须主管授权",
                       "Over/short entries need a supervisor's authorization")
         if isinstance(action, CashBalancing):
@@ -318,13 +355,14 @@ class CashRule(PostingRule):
                 ensure_box(p.conn, a)
         counts = {c.account: c for c in req.all(CashCount)}
         kinds = {n: a.kind for n, a in p.accounts.items()}
-        names = active_denominations(p.conn)
+        names = self.denominations(p)
         if isinstance(action, CashBalancing):
             _balance(p, cash_accts, counts, kinds, names)
             return
         for a in cash_accts:
             c = counts[a]
-            apply_movement(p.conn, p.entry_id, a, dc.clean(c.received), dc.clean(c.paid), names)
+            apply_movement(p.conn, p.entry_id, a, dc.clean(c.received), dc.clean(c.paid), names,
+                           held_in(p, a))
         if isinstance(action, CashTransferOut):
             _send(p, action.to, cash_accts, counts, kinds)
         elif isinstance(action, CashTransferConfirm):
@@ -333,7 +371,12 @@ class CashRule(PostingRule):
             _resolve(p, action, kinds)
 
     def undo(self, p: Posting) -> None:
-        reverse_counts(p)
+        reverse_counts(p, self.denominations(p))
+
+
+def held_in(p: Posting, account: str) -> dict[int, int]:
+    """What the locked box ``account`` holds, by denomination."""
+    return parse_holdings(getattr(p.accounts[account], HOLDINGS))
 
 
 def _leg_of_kind(posted: PostedEntry, kinds: dict[str, str], kind: str, direction: str):
@@ -417,7 +460,8 @@ def _confirm(p: Posting, ident: int, cash_accts, counts, kinds) -> None:
 def _balance(p: Posting, cash_accts, counts, kinds, names) -> None:
     conn, req, posted = p.conn, p.request, p.posted
     assert posted is not None and p.entry_id is not None
-    if len(cash_accts) != 1 or kinds[cash_accts[0]] != "cash_box" or len(posted.legs) != 2:
+    if len(cash_accts) != 1 or kinds[cash_accts[0]] != "cash_box" \
+            or len(posted.legs) not in (0, 2):
         refuse("bad_balancing", "轧账分录须为本人尾箱与待处理长短款",
                "Balancing posts the box against over/short suspense")
     box = cash_accts[0]
@@ -426,8 +470,16 @@ def _balance(p: Posting, cash_accts, counts, kinds, names) -> None:
         refuse("cash_count_missing", "轧账须录入尾箱全部券别", "Enter the full blind count")
     assert c is not None
     counted = dc.clean(c.received)
-    system = read_holdings(conn, box, lock=True)
+    system = held_in(p, box)
     diff = dc.total(counted) - dc.total(system)
+    if not posted.legs:  # 轧账相符: recorded, nothing moves
+        if diff or counted != dc.clean(system):
+            what = "长款" if diff > 0 else "短款" if diff < 0 else "券别不符"
+            refuse("balancing_differs",
+                   f"轧账不符：{what} {fmt(abs(diff))}，请重新清点或经主管授权挂账",
+                   f"The count differs by {fmt(diff)}", box)
+        _record_balancing(p, box, counted, system, 0)
+        return
     box_leg = next(leg for leg in posted.legs if leg.account == box)
     other = next(leg for leg in posted.legs if leg.account != box)
     kind = "over" if diff > 0 else "short"
@@ -436,17 +488,20 @@ def _balance(p: Posting, cash_accts, counts, kinds, names) -> None:
         refuse("balancing_changed", "尾箱在轧账期间发生变动或挂账金额不符，请重新轧账",
                "The box changed or the amount differs; balance again")
     more, fewer = dc.difference(counted, system)
-    apply_movement(conn, p.entry_id, box, more, fewer, names)
+    apply_movement(conn, p.entry_id, box, more, fewer, names, system)
     conn.execute(insert(items_t).values(
         branch_code=req.branch, business_date=p.business_date, teller_code=req.teller,
         box_account=box, kind=kind, amount=abs(diff), status="open", entry_id=p.entry_id,
         authorized_by=req.authorization.supervisor if req.authorization else None,
         remark=req.memo[:200]))
-    conn.execute(insert(balancings_t).values(
-        teller_code=req.teller, business_date=p.business_date, box_account=box,
-        counted=counts_json(counted), system=counts_json(system),
-        difference=diff, entry_id=p.entry_id,
-        last_movement_id=last_movement_id(conn, box), at=p.now))
+    _record_balancing(p, box, counted, system, diff)
+
+
+def _record_balancing(p: Posting, box: str, counted, system, diff: int) -> None:
+    p.conn.execute(insert(balancings_t).values(
+        teller_code=p.request.teller, business_date=p.business_date, box_account=box,
+        counted=counts_json(counted), system=counts_json(system), difference=diff,
+        entry_id=p.entry_id, last_movement_id=last_movement_id(p.conn, box), at=p.now))
 
 
 def _resolve(p: Posting, a: OverShortResolution, kinds) -> None:
@@ -477,7 +532,7 @@ def _resolve(p: Posting, a: OverShortResolution, kinds) -> None:
         resolved_at=p.now))
 
 
-def reverse_counts(p: Posting) -> None:
+def reverse_counts(p: Posting, names: dict[int, str]) -> None:
     """The reversal: put the original entry's pieces back where they were."""
     orig = p.request.reverses_entry_id
     conn = p.conn
@@ -493,7 +548,6 @@ def reverse_counts(p: Posting) -> None:
     if not moves:
         return
     assert p.entry_id is not None
-    names = active_denominations(conn)
     by_account: dict[str, tuple[dict[int, int], dict[int, int]]] = {}
     for mv in moves:
         back_in, back_out = by_account.setdefault(mv.account_number, ({}, {}))
@@ -511,7 +565,7 @@ def reverse_counts(p: Posting) -> None:
             if code == "no_cash_box":
                 zh, en = "冲正现金交易须持有原尾箱", "Reversing cash needs the box"
             refuse(code, zh, en, account)
-        apply_movement(conn, p.entry_id, account, back_in, back_out, names)
+        apply_movement(conn, p.entry_id, account, back_in, back_out, names, held_in(p, account))
 
 
 # -- 授权限额: large cash payouts need a supervisor ------------------------------------

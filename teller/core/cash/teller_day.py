@@ -3,7 +3,7 @@ sign-off returns it, and the branch day-end gate.
 
     days = TellerDayService(engine, operators)
     days.sign_on("T001", terminal="T01")      # -> DayStart(problems=[], box='0101100100000023')
-    days.balance("T001", {10000: 1500, ...})  # blind count; [] when it agrees
+    days.difference("T001", {10000: 1500, ...})  # blind count − system, nothing shown
     days.sign_off("T001")                     # [] once balanced; the box goes back to the vault
     day_end_blockers(conn, "0101")            # [Problem, ...] while anything is open
 
@@ -12,9 +12,10 @@ Rules
   sign-on draws the teller's own box when it is in the vault; a teller without
   a box may work, but every cash leg is refused (teller.core.cash.counts);
 - balancing (轧账) is blind: the teller enters the count by denomination and is
-  told only whether it agrees. A difference is posted through the kernel
-  (:class:`~teller.core.cash.counts.CashBalancing`, with a supervisor's
-  authorization) — see flow 09030; an agreeing count is recorded here;
+  told only whether it agrees. Both are posted through the kernel
+  (:class:`~teller.core.cash.counts.CashBalancing`): an agreeing count as an
+  entry without legs, a difference against over/short suspense with a
+  supervisor's authorization — see flow 09030;
 - sign-off (签退) needs the box balanced since its last movement;
 - hand-over (交接, :class:`BoxHandover`): the receiving teller is present (their
   password), counts the box, and the count must agree; the box changes holder.
@@ -195,31 +196,6 @@ class TellerDayService:
             if box is None:
                 return None
             return dc.total(dc.clean(counted)) - dc.total(read_holdings(conn, box))
-
-    def balance(self, teller: str, counted: Mapping[int, int]) -> list[Problem]:
-        """Record an agreeing blind count (轧账相符); a difference is refused here
-        and must be posted with authorization (flow 09030)."""
-        def work(conn: Connection) -> list[Problem]:
-            box = self._held(conn, teller)
-            if box is None:
-                return [Problem("counts", "柜员未领用尾箱，无需轧账", "You hold no box")]
-            system = read_holdings(conn, box, lock=True)
-            diff = dc.total(dc.clean(counted)) - dc.total(system)
-            if diff or dc.clean(counted) != dc.clean(system):
-                what = "长款" if diff > 0 else "短款" if diff < 0 else "券别不符"
-                return [Problem("counts", f"轧账不符：{what} {Money(abs(diff)).format()}，"
-                                "请重新清点或经主管授权挂账",
-                                f"The count differs by {Money(diff).format()}")]
-            bdate = conn.execute(select(branches_t.c.business_date).join(
-                boxes_t, boxes_t.c.branch_code == branches_t.c.code)
-                .where(boxes_t.c.account_number == box)).scalar_one()
-            conn.execute(insert(balancings_t).values(
-                teller_code=teller, business_date=bdate, box_account=box,
-                counted=counts_json(counted), system=counts_json(system), difference=0,
-                entry_id=None,
-                last_movement_id=last_movement_id(conn, box), at=self._now()))
-            return []
-        return run_in_transaction(self.engine, work)
 
     # -- sign-off ----------------------------------------------------------------
     def sign_off(self, teller: str) -> list[Problem]:

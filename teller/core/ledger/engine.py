@@ -21,8 +21,8 @@ rule: every transaction takes locks teller head → accounts by number):
    the rules ``admit`` the request;
 3. the teller's journal head is locked — it numbers the entry (流水号) and holds
    the previous hash of the teller's chain; the rules ``prepare``;
-4. the accounts are locked in ascending number order with the rules' account
-   columns; the legs must balance (on-balance subjects); each leg's movement
+4. the accounts are locked in ascending number order, then read with the
+   rules' account columns; the legs must balance (on-balance subjects); each leg's movement
    is worked out and the rules ``check`` it;
 5. the entry, its postings, the new balances and the head are written; the
    rules ``write`` their rows (``undo`` for a reversal);
@@ -112,9 +112,14 @@ class Ledger:
                     .scalar_subquery().label("existing_id"))
         self._start_q = select(branches_t, existing, *request_cols.values()).where(
             branches_t.c.code == bindparam("branch"))
-        self._lock_q = (select(accounts_t, *account_cols.values())
-                        .where(accounts_t.c.number.in_(bindparam("numbers", expanding=True)))
-                        .order_by(accounts_t.c.number).with_for_update(of=accounts_t))
+        numbers = accounts_t.c.number.in_(bindparam("numbers", expanding=True))
+        # Lock first, then read in a statement of its own: on PostgreSQL a row
+        # locked after a wait comes back current, but what a subquery reads of
+        # other tables (controls, holdings) would be as of the locking
+        # statement's start — before the holder of the lock committed.
+        self._lock_q = (select(accounts_t.c.number).where(numbers)
+                        .order_by(accounts_t.c.number).with_for_update())
+        self._read_q = select(accounts_t, *account_cols.values()).where(numbers)
 
     # -- public -----------------------------------------------------------------
     def post(self, req: EntryRequest) -> PostedEntry:
@@ -227,10 +232,11 @@ class Ledger:
         return found
 
     def _lock_accounts(self, p: Posting) -> None:
-        numbers = sorted({leg.account for leg in p.legs})
+        numbers = sorted({leg.account for leg in p.legs} | p.also_locked)
         if not numbers:  # an entry that is only an action of an area (no legs)
             return
-        rows = p.conn.execute(self._lock_q, {"numbers": numbers, "bdate": p.business_date}).all()
+        p.conn.execute(self._lock_q, {"numbers": numbers}).all()
+        rows = p.conn.execute(self._read_q, {"numbers": numbers, "bdate": p.business_date}).all()
         p.accounts = {r.number: r for r in rows}
         for n in numbers:
             if n not in p.accounts:

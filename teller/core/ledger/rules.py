@@ -77,9 +77,11 @@ class Posting:
 
     ``conn`` is the posting's transaction; ``start`` the branch row read first
     (with the rules' request columns), ``legs`` the request's and any a rule
-    added, ``accounts`` the locked rows by number, ``moves`` one :class:`Move` per leg; ``original`` the entry a reversal
-    undoes; ``entry_id`` and ``posted`` exist from the write phase on. ``notes``
-    is scratch space a rule keeps between its own phases (key: its name)."""
+    added, ``accounts`` the locked rows by number (an account a rule
+    :meth:`lock`-ed without a leg has a row but no move), ``moves`` one
+    :class:`Move` per leg; ``original`` the entry a reversal undoes;
+    ``entry_id`` and ``posted`` exist from the write phase on. ``notes`` is
+    scratch space a rule keeps between its own phases (key: its name)."""
 
     def __init__(self, conn: Connection, request: EntryRequest, *, start: Row,
                  now: dt.datetime, subjects: Mapping[str, Subject], digest: str) -> None:
@@ -92,6 +94,7 @@ class Posting:
         self.digest = digest
         self.original: Row | None = None
         self.legs: list[Leg] = list(request.legs)
+        self.also_locked: set[str] = set()
         self.accounts: dict[str, Row] = {}
         self.moves: list[Move] = []
         self.entry_id: int | None = None
@@ -108,6 +111,14 @@ class Posting:
         if self.accounts:
             raise RuntimeError("legs are added before the accounts are locked")
         self.legs.append(leg)
+
+    def lock(self, account: str) -> None:
+        """Lock and read ``account`` with the entry's accounts though no leg moves
+        it (a step about the account without money: the blind count of a box
+        that agrees); only before the accounts are locked (admit, prepare)."""
+        if self.accounts:
+            raise RuntimeError("accounts are added before they are locked")
+        self.also_locked.add(account)
 
     def fact(self, name: str, value: str) -> None:
         """Record a fact of this step the flow and its voucher show (the
