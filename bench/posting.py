@@ -11,7 +11,7 @@ clock starts — so balances equal postings and ``check_books`` holds after. The
 vault and the boxes are funded with notes and coins of every denomination.
 
 Each client is a separate *process* (no GIL between them) with its own engine
-and ``PostingEngine``, posting a teller's mix as fast as it can:
+and ``Ledger``, posting a teller's mix as fast as it can:
 
 * deposit     — cash D / customer C   (40 %)
 * withdrawal  — customer D / cash C   (30 %)
@@ -407,7 +407,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"ratio 32/8 {t32 / t8:.2f} (target >= 0.7: "
                   f"{'MET' if t32 / t8 >= 0.7 else 'MISSED'}); deadlocks (40P01) "
                   f"{rows[0][1]['deadlocks']} at 8, {rows[1][1]['deadlocks']} at 32")
-        from teller.core.ledger.integrity import check_books
+        from teller.core.rulebook import check_books
         engine = make_engine(url)
         report = check_books(engine)
         engine.dispose()

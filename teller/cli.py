@@ -77,7 +77,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from teller.core.ledger.db import make_engine
-    from teller.core.ledger.integrity import check_books
+    from teller.core.rulebook import check_books
     engine = make_engine(_url(args))
     try:
         report = check_books(engine)

@@ -13,7 +13,7 @@ from teller.core.operators.models import Authorization, User
 from teller.api import Authorizer
 from teller.core.ledger import models as m
 from teller.core.ledger.db import reader, run_in_transaction
-from teller.core.ledger.integrity import check_books
+from teller.core.rulebook import check_books
 
 pytestmark = pytest.mark.postgres
 PW = "demo123"

@@ -165,3 +165,15 @@ def test_the_cycle_finder_sees_a_cycle_hidden_in_a_function(tmp_path):
     (pkg / "c.py").write_text("import pkg.a\n")
     # THEN the finder reports a ↔ b, and c (which only points in) is not part of it
     assert cycles(import_graph(pkg)) == [["pkg.a", "pkg.b"]]
+
+
+def test_the_ledger_kernel_imports_no_business_area():
+    # The kernel (teller/core/ledger) knows entries, accounts and rules in general;
+    # every area (cash, controls, loss …) comes to it as a posting rule.
+    kernel = ROOT / "core" / "ledger"
+    breaches = [f"{path.relative_to(ROOT.parent)} line {line}: {name}"
+                for path in sorted(kernel.rglob("*.py"))
+                for line, name in imports_of(path)
+                if name.startswith("teller.") and not name.startswith(
+                    ("teller.core.ledger", "teller.domain"))]
+    assert not breaches, "\n".join(breaches)

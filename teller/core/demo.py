@@ -24,12 +24,12 @@ from teller.core.cash.models import CashBox
 from teller.core.customers.models import Customer
 from teller.core.ledger import models as m
 from teller.core.ledger.accounts import (
-    create_branch, create_terminal, internal_account, open_account,
+    create_branch, internal_account, open_account,
 )
 from teller.core.ledger.db import reader, run_in_transaction
 from teller.core.ledger.records import EntryRequest, Leg
 from teller.core.loss.models import LossFeeRate
-from teller.core.operators.service import OperatorService
+from teller.core.operators.service import OperatorService, create_terminal
 from teller.core.rulebook import ledger
 from teller.core.vouchers.blank import (
     BlankVoucherService, VoucherIssue, VoucherReceive, ensure_default_kinds,

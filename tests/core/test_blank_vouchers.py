@@ -11,7 +11,7 @@ from tests.conftest import float_account
 from teller.core.vouchers.blank import BlankVoucherService, VoucherUse, count_account
 from teller.core.vouchers.stock import tie_out_problems
 from teller.core.ledger.db import reader
-from teller.core.ledger.integrity import check_books
+from teller.core.rulebook import check_books
 from teller.core.rulebook import ledger
 from teller.core.ledger.records import EntryRequest, Leg, PostingRefused
 

@@ -18,7 +18,7 @@ from tests.conftest import float_account
 from teller.core.controls.models import AccountControl
 from teller.core.customers.models import Customer
 from teller.core.ledger.db import run_in_transaction
-from teller.core.ledger.integrity import check_books
+from teller.core.rulebook import check_books
 from teller.core.controls.controls import ControlAdd, ControlRelease
 from teller.core.controls.judicial import Authority, Freeze, Officer, Unfreeze
 from teller.core.ledger.accounts import open_account

@@ -22,7 +22,7 @@ from teller.core.ledger import models as m
 from teller.core import schema
 from teller.core.ledger.db import make_engine, reader, run_in_transaction
 from teller.core.demo import create_demo
-from teller.core.ledger.integrity import check_books
+from teller.core.rulebook import check_books
 from teller.core.ledger.accounts import internal_account
 from teller.core.rulebook import ledger
 from teller.core.ledger.records import AuthGrant, EntryRequest, Leg, PostingRefused

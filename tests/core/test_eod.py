@@ -14,7 +14,7 @@ from teller.core.day import eod
 from teller.core import schema
 from teller.core.ledger.db import make_engine, reader
 from teller.core.demo import create_demo
-from teller.core.ledger.integrity import check_books
+from teller.core.rulebook import check_books
 from teller.core.ledger.accounts import internal_account
 from teller.core.ledger.models import Account, AuditEvent, Branch
 from teller.core.rulebook import ledger

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from tests.conftest import float_account
 from teller.core.ledger.db import run_in_transaction
-from teller.core.ledger.integrity import check_books
+from teller.core.rulebook import check_books
 from teller.core.rulebook import ledger
 from teller.core.ledger.records import EntryRequest, Leg
 

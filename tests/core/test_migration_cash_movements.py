@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from teller.core import schema
 from teller.core.ledger.db import reader, run_in_transaction
-from teller.core.ledger.integrity import check_books
+from teller.core.rulebook import check_books
 from teller.core.cash.counts import CashCount
 from teller.core.ledger.records import EntryRequest, Leg
 from teller.core.rulebook import ledger

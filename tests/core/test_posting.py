@@ -14,7 +14,7 @@ from teller.core.controls.models import AccountControl
 from teller.core.operators.models import Authorization
 from teller.core.ledger import models as m
 from teller.core.ledger.db import reader, run_in_transaction
-from teller.core.ledger.integrity import check_books
+from teller.core.rulebook import check_books
 from teller.core.rulebook import ledger
 from teller.core.ledger.records import AuthGrant, EntryRequest, Leg, PostingRefused
 

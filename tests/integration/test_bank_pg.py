@@ -2,14 +2,13 @@
 
 Runs only against PostgreSQL (``TELLER_TEST_PG_URL``); ``TELLER_BANK_SECONDS``
 shortens it.  While 16 worker threads (one teller each, one shared
-``PostingEngine``) move random amounts between 20 customer accounts:
+``Ledger``) move random amounts between 20 customer accounts:
 
 * two readers sum the 20 balances in one statement — the sum never moves and
   no balance goes below zero (overdraft limit 0);
 * a killer terminates every worker backend about twice a second;
 * ~2 % of journal-entry INSERTs raise a real SQLSTATE 40001 (a trigger in the
-  server, since ``teller_post()`` inserts there; a client hook replaces the
-  statement when the Python engine posts), so the retry wrapper goes round again;
+  server), so the retry wrapper goes round again;
 * some requests time out on the client and are re-sent with the same key,
   concurrently with the first attempt, and once more afterwards: the repeat
   must come back ``replayed=True`` with the same entry id.
@@ -33,7 +32,7 @@ import sqlalchemy as sa
 from teller.core import schema
 from teller.core.ledger.db import CoreUnavailable, make_engine, reader, run_in_transaction
 from teller.core.demo import create_demo
-from teller.core.ledger.integrity import check_books
+from teller.core.rulebook import check_books
 from teller.core.ledger.accounts import internal_account, open_account
 from teller.core.operators.service import OperatorService
 from teller.core.rulebook import ledger
@@ -50,7 +49,6 @@ TIMEOUT_RATE = 0.04
 KILL_SQL = ("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid() "
             "AND application_name = 'bank-worker'")
-INJECT_SQL = "DO $$ BEGIN RAISE EXCEPTION 'injected' USING ERRCODE = '40001'; END $$"
 
 
 class Stats:
@@ -122,17 +120,8 @@ def test_bank_survives_kills_serialization_failures_and_retries(pg_url):
                                  connect_args={"application_name": "bank-worker"})
     admin = make_engine(pg_url, pool_size=6, connect_args={"application_name": "bank-admin"})
 
-    @sa.event.listens_for(workers_engine, "before_cursor_execute", retval=True)
-    def _inject(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
-        if (not executemany and statement.lstrip().upper().startswith("INSERT INTO JOURNAL_ENTRIES")
-                and random.random() < INJECT_RATE):
-            stats.add("injected_40001")
-            return INJECT_SQL, None
-        return statement, parameters
-
-    # On PostgreSQL the entry is written inside teller_post(), where no client
-    # hook sees the INSERT: there a trigger raises the real 40001 instead and
-    # counts it in a sequence (sequences survive the rollback).
+    # A trigger raises the real 40001 in the server and counts it in a sequence
+    # (sequences survive the rollback).
     with admin.begin() as conn:
         conn.exec_driver_sql("CREATE SEQUENCE injected_40001")
         conn.exec_driver_sql(f"""

@@ -40,7 +40,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import String, bindparam, cast, func, insert, literal, select, update
+from sqlalchemy import String, bindparam, case, cast, func, insert, literal, select, update
 from sqlalchemy.engine import Connection
 
 from teller.core.cash.models import (
@@ -48,7 +48,9 @@ from teller.core.cash.models import (
     OverShortItem,
 )
 from teller.core.ledger.accounts import internal_account
+from teller.core.ledger.integrity import Violation
 from teller.core.ledger.models import Account, Branch
+from teller.core.ledger.prepared import Prepared, PreparedByCount
 from teller.core.ledger.records import Attachment, PostedEntry, PostingRefused
 from teller.core.ledger.rules import Posting, PostingRule
 from teller.core.operators.models import User
@@ -120,11 +122,24 @@ def last_movement_id(conn: Connection, account: str) -> int | None:
                         .where(moves_t.c.account_number == account)).scalar()
 
 
-_SET_PIECES = update(holdings_t).where(holdings_t.c.account_number == bindparam("a"),
-                                       holdings_t.c.value_fen == bindparam("d")) \
-    .values(pieces=bindparam("n"))
-_NEW_PIECES = insert(holdings_t)
-_MOVEMENT = insert(moves_t)
+# The changed denominations of a box in one UPDATE, the new ones in one INSERT.
+_SET_PIECES = PreparedByCount(lambda n: update(holdings_t).where(
+    holdings_t.c.account_number == bindparam("a"),
+    holdings_t.c.value_fen.in_([bindparam(f"d{i}") for i in range(n)])).values(pieces=case(
+        *[(holdings_t.c.value_fen == bindparam(f"d{i}"),
+           bindparam(f"n{i}", type_=holdings_t.c.pieces.type)) for i in range(n)])))
+_NEW_PIECES = PreparedByCount(lambda n: insert(holdings_t).values(
+    [{"account_number": bindparam("a"), "value_fen": bindparam(f"d{i}"),
+      "pieces": bindparam(f"n{i}")} for i in range(n)]))
+_MOVEMENT = Prepared(insert(moves_t).values(entry_id=bindparam("e"), account_number=bindparam("a"),
+                                            received=bindparam("r"), paid=bindparam("p")))
+
+
+def _by_denomination(account: str, pieces: list[tuple[int, int]]) -> dict:
+    given: dict = {"a": account}
+    for i, (d, n) in enumerate(pieces):
+        given[f"d{i}"], given[f"n{i}"] = d, n
+    return given
 
 
 def apply_movement(conn: Connection, entry_id: int, account: str, received: dict[int, int],
@@ -149,17 +164,15 @@ def apply_movement(conn: Connection, entry_id: int, account: str, received: dict
                f"尾箱{names[d]}不足：现有 {held.get(d, 0)} 张，须付出 "
                f"{paid.get(d, 0) - received.get(d, 0)} 张",
                f"Not enough {names[d]} in the box", account)
-    changed = [{"a": account, "d": d, "n": n} for d, n in new.items()
-               if d in held and n != held[d]]
+    changed = [(d, n) for d, n in new.items() if d in held and n != held[d]]
     if changed:
-        conn.execute(_SET_PIECES, changed)
-    added = [{"account_number": account, "value_fen": d, "pieces": n}
-             for d, n in new.items() if d not in held and n]
+        _SET_PIECES(len(changed)).run(conn, _by_denomination(account, changed))
+    added = [(d, n) for d, n in new.items() if d not in held and n]
     if added:
-        conn.execute(_NEW_PIECES, added)
+        _NEW_PIECES(len(added)).run(conn, _by_denomination(account, added))
     if dc.clean(received) or dc.clean(paid):
-        conn.execute(_MOVEMENT, {"entry_id": entry_id, "account_number": account,
-                                 "received": counts_json(received), "paid": counts_json(paid)})
+        _MOVEMENT.run(conn, {"e": entry_id, "a": account, "r": counts_json(received),
+                             "p": counts_json(paid)})
 
 
 def parse_holdings(text: str | None) -> dict[int, int]:
@@ -372,6 +385,22 @@ class CashRule(PostingRule):
 
     def undo(self, p: Posting) -> None:
         reverse_counts(p, self.denominations(p))
+
+    def verify(self, conn: Connection):
+        """Every cash movement names known denominations with positive pieces
+        (its counts are JSON: no database can declare that key)."""
+        known = set(conn.execute(select(denoms_t.c.value_fen)).scalars())
+        q = select(moves_t.c.id, moves_t.c.entry_id, moves_t.c.received, moves_t.c.paid) \
+            .order_by(moves_t.c.id)
+        for row in conn.execute(q.execution_options(yield_per=5000)):
+            try:
+                counts = json.loads(row.received) + json.loads(row.paid)
+                unknown = sorted({int(d) for d, n in counts if int(n) <= 0 or int(d) not in known})
+            except (ValueError, TypeError):
+                unknown = ["unreadable"]
+            if unknown:
+                yield Violation("reference", f"entry {row.entry_id} movement {row.id}",
+                                f"no denomination {', '.join(map(str, unknown))}")
 
 
 def held_in(p: Posting, account: str) -> dict[int, int]:

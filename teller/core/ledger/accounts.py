@@ -1,4 +1,4 @@
-"""Reference data and account set-up: branches, terminals, accounts, numbers.
+"""Reference data and account set-up: branches, accounts, numbers.
 
 These run inside a caller's transaction (``conn``) so that, for example, an
 account opening and its first deposit commit together or not at all.
@@ -10,7 +10,6 @@ import datetime as dt
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
-from teller.core.operators.models import Terminal
 from teller.core.ledger import models as m
 from teller.domain.identity import make_account_number
 
@@ -39,11 +38,6 @@ def create_branch(conn: Connection, code: str, name: str, bank_name: str,
     conn.execute(insert(m.Branch.__table__).values(
         code=code, name=name, bank_name=bank_name, business_date=business_date, status="open",
         cash_auth_limit_a=5_000_000, cash_auth_limit_b=20_000_000))
-
-
-def create_terminal(conn: Connection, code: str, branch: str, name: str = "") -> None:
-    conn.execute(insert(Terminal.__table__).values(code=code, branch_code=branch, name=name,
-                                                     status="active"))
 
 
 def open_account(conn: Connection, *, branch: str, subject: str, title: str, kind: str,

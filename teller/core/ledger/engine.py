@@ -40,7 +40,7 @@ import datetime as dt
 from dataclasses import replace
 from typing import Callable, Sequence, TypeVar
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, case, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -50,6 +50,7 @@ from teller.core.ledger.db import reader, run_in_transaction
 from teller.core.ledger.models import (
     Account, Branch, EntryFact, GlSubject, JournalEntry, Posting as PostingRow,
 )
+from teller.core.ledger.prepared import Prepared, PreparedByCount
 from teller.core.ledger.records import (
     EntryRequest, Leg, PostedEntry, PostedLeg, PostingRefused, format_journal_number,
 )
@@ -66,8 +67,23 @@ facts_t = EntryFact.__table__
 
 #: Bind parameters every request column may use.
 REQUEST_PARAMS = ("teller", "terminal", "branch")
-_SAVE_BALANCE = update(accounts_t).where(accounts_t.c.number == bindparam("n")).values(
-    balance=bindparam("b"))
+
+
+def _numbers(n: int) -> list:
+    return [bindparam(f"n{i}") for i in range(n)]
+
+
+# One UPDATE for the new balances of an entry's accounts.
+_SAVE_BALANCES = PreparedByCount(lambda n: update(accounts_t).where(
+    accounts_t.c.number.in_(_numbers(n))).values(balance=case(
+        *[(accounts_t.c.number == bindparam(f"n{i}"),
+           bindparam(f"b{i}", type_=accounts_t.c.balance.type)) for i in range(n)])))
+# Lock first, then read in a statement of its own: on PostgreSQL a row locked
+# after a wait comes back current, but what a subquery reads of other tables
+# (controls, holdings) would be as of the locking statement's start — before
+# the holder of the lock committed.
+_LOCK_ACCOUNTS = PreparedByCount(lambda n: select(accounts_t.c.number).where(
+    accounts_t.c.number.in_(_numbers(n))).order_by(accounts_t.c.number).with_for_update())
 
 
 def validate_shape(req: EntryRequest) -> None:
@@ -97,7 +113,9 @@ class Ledger:
         self.engine = engine
         self.rules = tuple(rules)
         self.clock = clock
-        self._phases = {ph: tuple(r for r in self.rules if overrides(r, ph)) for ph in PHASES}
+        # phase -> (index in rules, rule) of the rules that have the phase
+        self._phases = {ph: tuple((i, r) for i, r in enumerate(self.rules) if overrides(r, ph))
+                        for ph in PHASES}
         self._subjects: dict[str, Subject] = {}
         request_cols, account_cols = {}, {}
         bdate = bindparam("bdate")
@@ -110,16 +128,10 @@ class Ledger:
                     target[label] = col.label(label)
         existing = (select(entries_t.c.id).where(entries_t.c.idempotency_key == bindparam("key"))
                     .scalar_subquery().label("existing_id"))
-        self._start_q = select(branches_t, existing, *request_cols.values()).where(
-            branches_t.c.code == bindparam("branch"))
-        numbers = accounts_t.c.number.in_(bindparam("numbers", expanding=True))
-        # Lock first, then read in a statement of its own: on PostgreSQL a row
-        # locked after a wait comes back current, but what a subquery reads of
-        # other tables (controls, holdings) would be as of the locking
-        # statement's start — before the holder of the lock committed.
-        self._lock_q = (select(accounts_t.c.number).where(numbers)
-                        .order_by(accounts_t.c.number).with_for_update())
-        self._read_q = select(accounts_t, *account_cols.values()).where(numbers)
+        self._start_q = Prepared(select(branches_t, existing, *request_cols.values()).where(
+            branches_t.c.code == bindparam("branch")))
+        self._read_accounts = PreparedByCount(lambda n: select(
+            accounts_t, *account_cols.values()).where(accounts_t.c.number.in_(_numbers(n))))
 
     # -- public -----------------------------------------------------------------
     def post(self, req: EntryRequest) -> PostedEntry:
@@ -179,9 +191,8 @@ class Ledger:
 
     # -- inside the transaction ---------------------------------------------------
     def _post(self, conn: Connection, req: EntryRequest, digest: str) -> PostedEntry:
-        start = conn.execute(self._start_q, {"key": req.key, "branch": req.branch,
-                                             "teller": req.teller,
-                                             "terminal": req.terminal}).first()
+        start = self._start_q.first(conn, {"key": req.key, "branch": req.branch,
+                                           "teller": req.teller, "terminal": req.terminal})
         if start is None:  # no such branch: a key posted elsewhere still replays
             done = self.find_in(conn, req.key)
             if done is not None:
@@ -194,6 +205,7 @@ class Ledger:
                                  "The branch is not open for business")
         p = Posting(conn, req, start=start, now=self.clock().replace(tzinfo=None),
                     subjects=self._subjects, digest=digest)
+        p.applies = tuple(rule.applies(req) for rule in self.rules)
         if p.is_reversal:
             p.original = _reversal_original(conn, req, p.business_date)
         self._run("admit", p)
@@ -218,8 +230,9 @@ class Ledger:
         return p.posted
 
     def _run(self, phase: str, p: Posting) -> None:
-        for rule in self._phases[phase]:
-            if rule.applies(p.request):
+        applies = p.applies
+        for i, rule in self._phases[phase]:
+            if applies[i]:
                 getattr(rule, phase)(p)
 
     def _subject(self, conn: Connection, code: str) -> Subject:
@@ -235,8 +248,9 @@ class Ledger:
         numbers = sorted({leg.account for leg in p.legs} | p.also_locked)
         if not numbers:  # an entry that is only an action of an area (no legs)
             return
-        p.conn.execute(self._lock_q, {"numbers": numbers}).all()
-        rows = p.conn.execute(self._read_q, {"numbers": numbers, "bdate": p.business_date}).all()
+        given = {f"n{i}": n for i, n in enumerate(numbers)}
+        _LOCK_ACCOUNTS(len(numbers)).all(p.conn, given)
+        rows = self._read_accounts(len(numbers)).all(p.conn, dict(given, bdate=p.business_date))
         p.accounts = {r.number: r for r in rows}
         for n in numbers:
             if n not in p.accounts:
@@ -276,10 +290,12 @@ class Ledger:
         final: dict[str, int] = {}
         for mv in p.moves:
             final[mv.leg.account] = mv.balance_after
-        changed = [{"n": n, "b": b} for n, b in final.items()
-                   if b != int(p.accounts[n].balance)]
+        changed = [(n, b) for n, b in final.items() if b != int(p.accounts[n].balance)]
         if changed:
-            p.conn.execute(_SAVE_BALANCE, changed)
+            given = {}
+            for i, (n, b) in enumerate(changed):
+                given[f"n{i}"], given[f"b{i}"] = n, b
+            _SAVE_BALANCES(len(changed)).run(p.conn, given)
         journal.save_head(p.conn, head)
         p.posted = PostedEntry(
             entry_id=p.entry_id, key=req.key, teller=req.teller, business_date=p.business_date,

@@ -11,22 +11,23 @@ Checks, each reported with the rows that break it:
    entry is found;
 6. references the journal keeps without a declared foreign key on
    PostgreSQL (teller.core.schema.PG_UNDECLARED_FOREIGN_KEYS): every entry's
-   branch exists, every posting carries its account's subject, every cash
-   movement names known denominations (its counts are JSON, so no database
-   can declare that key) with positive pieces.
+   branch exists, every posting carries its account's subject;
+7. what each posting rule verifies of its own area's rows
+   (:meth:`~teller.core.ledger.rules.PostingRule.verify`: the cash rule, that
+   every cash movement names known denominations with positive pieces).
+   ``teller.core.rulebook.check_books`` passes the bank's rules.
 
 The chain walk streams entries and postings in id order with two cursors, so
 memory stays flat however long the journal is.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
+from typing import Sequence
 
 from sqlalchemy import case, func, select
 from sqlalchemy.engine import Engine
 
-from teller.core.cash.models import CashDenomination, CashMovement
 from teller.core.ledger import models as m
 from teller.core.ledger.db import reader
 from teller.core.ledger.chain import GENESIS_HASH, entry_hash
@@ -66,7 +67,9 @@ class CheckReport:
         return "\n".join(lines)
 
 
-def check_books(engine: Engine) -> CheckReport:
+def check_books(engine: Engine, rules: Sequence = ()) -> CheckReport:
+    """Check the books; ``rules`` (posting rules) add what they verify of their
+    own rows."""
     report = CheckReport()
     with reader(engine) as conn:
         report.entries = conn.execute(select(func.count()).select_from(e)).scalar_one()
@@ -105,6 +108,9 @@ def check_books(engine: Engine) -> CheckReport:
 
         for v in _references(conn):
             bad(v)
+        for rule in rules:
+            for v in rule.verify(conn):
+                bad(v)
 
         heads = {r.teller_code: r.last_hash for r in conn.execute(select(h))}
         for v in _walk_chains(engine, heads):
@@ -113,7 +119,7 @@ def check_books(engine: Engine) -> CheckReport:
 
 
 def _references(conn):
-    b, mv, dn = m.Branch.__table__, CashMovement.__table__, CashDenomination.__table__
+    b = m.Branch.__table__
     q = select(e.c.id, e.c.branch_code).where(~select(b.c.code).where(
         b.c.code == e.c.branch_code).exists())
     for row in conn.execute(q):
@@ -123,17 +129,6 @@ def _references(conn):
     for row in conn.execute(q):
         yield Violation("reference", f"entry {row.entry_id} leg {row.leg}",
                         f"subject {row.subject_code} is not its account's {row.own}")
-    known = set(conn.execute(select(dn.c.value_fen)).scalars())
-    q = select(mv.c.id, mv.c.entry_id, mv.c.received, mv.c.paid).order_by(mv.c.id)
-    for row in conn.execute(q.execution_options(yield_per=5000)):
-        try:
-            counts = json.loads(row.received) + json.loads(row.paid)
-            unknown = sorted({int(d) for d, n in counts if int(n) <= 0 or int(d) not in known})
-        except (ValueError, TypeError):
-            unknown = ["unreadable"]
-        if unknown:
-            yield Violation("reference", f"entry {row.entry_id} movement {row.id}",
-                            f"no denomination {', '.join(map(str, unknown))}")
 
 
 def _walk_chains(engine: Engine, heads: dict[str, str]):

@@ -20,19 +20,31 @@ from sqlalchemy.engine import Connection
 
 from teller.core.ledger.chain import GENESIS_HASH, entry_hash
 from teller.core.ledger.models import JournalEntry, Posting, TellerJournalHead
+from teller.core.ledger.prepared import Prepared, PreparedByCount
 
 heads_t = TellerJournalHead.__table__
 entries_t = JournalEntry.__table__
 postings_t = Posting.__table__
 
-_LOCK_HEAD = select(heads_t.c.business_date, heads_t.c.last_sequence, heads_t.c.last_hash) \
-    .where(heads_t.c.teller_code == bindparam("teller")).with_for_update()
+ENTRY_COLUMNS = ("idempotency_key", "request_digest", "journal_sequence", "branch_code",
+                 "teller_code", "terminal_code", "business_date", "created_at", "txn_code",
+                 "step", "purpose", "memo", "reversible", "offline", "reverses_entry_id",
+                 "prev_hash", "entry_hash")
+POSTING_COLUMNS = ("entry_id", "leg", "account_number", "subject_code", "direction", "amount",
+                   "balance_after", "memo")
+
+_LOCK_HEAD = Prepared(
+    select(heads_t.c.business_date, heads_t.c.last_sequence, heads_t.c.last_hash)
+    .where(heads_t.c.teller_code == bindparam("teller")).with_for_update())
 _NEW_HEAD = insert(heads_t)
-_SAVE_HEAD = update(heads_t).where(heads_t.c.teller_code == bindparam("t")).values(
+_SAVE_HEAD = Prepared(update(heads_t).where(heads_t.c.teller_code == bindparam("t")).values(
     business_date=bindparam("d"), last_sequence=bindparam("s"), last_entry_id=bindparam("e"),
-    last_hash=bindparam("h"))
-_INSERT_ENTRY = insert(entries_t).returning(entries_t.c.id)
-_INSERT_POSTINGS = insert(postings_t)
+    last_hash=bindparam("h")))
+_INSERT_ENTRY = Prepared(insert(entries_t).values({c: bindparam(c) for c in ENTRY_COLUMNS})
+                         .returning(entries_t.c.id))
+# One INSERT for all the legs of an entry.
+_INSERT_POSTINGS = PreparedByCount(lambda n: insert(postings_t).values(
+    [{c: bindparam(f"{c}_{i}") for c in POSTING_COLUMNS} for i in range(n)]))
 
 
 @dataclass
@@ -52,7 +64,7 @@ def lock_head(conn: Connection, teller: str, business_date: dt.date) -> Head:
     to ``business_date``: the journal number starts again at 1 each day, the
     chain goes on. Two first entries of a new teller race on the insert; the
     loser's IntegrityError is retried by the kernel's transaction wrapper."""
-    row = conn.execute(_LOCK_HEAD, {"teller": teller}).first()
+    row = _LOCK_HEAD.first(conn, {"teller": teller})
     if row is None:
         conn.execute(_NEW_HEAD, {"teller_code": teller, "business_date": business_date,
                                  "last_sequence": 0, "last_hash": GENESIS_HASH})
@@ -71,13 +83,15 @@ def append_entry(conn: Connection, head: Head, entry: dict, legs: list[dict], *,
     entry = dict(entry, journal_sequence=head.sequence, teller_code=head.teller,
                  business_date=head.business_date, prev_hash=head.last_hash)
     entry["entry_hash"] = entry_hash(head.last_hash, entry, legs)
-    entry_id = conn.execute(_INSERT_ENTRY, entry).scalar_one()
+    entry_id = _INSERT_ENTRY.first(conn, entry).id
     if legs and write_postings:
-        conn.execute(_INSERT_POSTINGS, [dict(leg, entry_id=entry_id) for leg in legs])
+        _INSERT_POSTINGS(len(legs)).run(conn, {
+            f"{c}_{i}": entry_id if c == "entry_id" else leg[c]
+            for i, leg in enumerate(legs) for c in POSTING_COLUMNS})
     head.last_hash, head.last_entry_id = entry["entry_hash"], entry_id
     return entry_id
 
 
 def save_head(conn: Connection, head: Head) -> None:
-    conn.execute(_SAVE_HEAD, {"t": head.teller, "d": head.business_date, "s": head.sequence,
-                              "e": head.last_entry_id, "h": head.last_hash})
+    _SAVE_HEAD.run(conn, {"t": head.teller, "d": head.business_date, "s": head.sequence,
+                          "e": head.last_entry_id, "h": head.last_hash})

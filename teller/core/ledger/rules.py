@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar, Iterable, Mapping
 
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.sql.elements import ColumnElement
@@ -103,6 +103,7 @@ class Posting:
         self.needs: list[tuple[str, str, str]] = []
         self.facts: dict[str, str] = {}
         self.notes: dict[str, Any] = {}
+        self.applies: tuple[bool, ...] = ()  # the kernel's: which rules apply, in order
 
     def add_leg(self, leg: Leg) -> None:
         """A leg the rule's own area supplies (a blank voucher's 9001 count, a
@@ -172,6 +173,11 @@ class PostingRule:
         entry's accounts is locked (``account.<label>``); ``business_date`` is
         the posting's business date as a bind parameter."""
         return {}
+
+    def verify(self, conn: Connection) -> Iterable[Any]:
+        """What ``teller check`` verifies of the area's own rows: yields
+        :class:`~teller.core.ledger.integrity.Violation` for each one broken."""
+        return ()
 
     def admit(self, p: Posting) -> None: ...
     def prepare(self, p: Posting) -> None: ...

@@ -33,7 +33,7 @@ from typing import Callable
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
-from teller.core.operators.models import User
+from teller.core.operators.models import Terminal, User
 from teller.core.ledger import models as m
 from teller.core.ledger.db import run_in_transaction
 from teller.domain.problems import Problem
@@ -78,6 +78,12 @@ def password_policy_problems(new: str, old: str | None = None,
         problems.append(Problem(field, "新密码不能与原密码相同",
                                 "The new password must differ from the old one"))
     return problems
+
+
+def create_terminal(conn: Connection, code: str, branch: str, name: str = "") -> None:
+    """Register a counter terminal (终端) of ``branch``."""
+    conn.execute(insert(Terminal.__table__).values(code=code, branch_code=branch, name=name,
+                                                     status="active"))
 
 
 @dataclass(frozen=True)
