@@ -23,8 +23,8 @@ from teller.core.accounts.passbooks import DEFAULT_GEOMETRY, PassbookGeometry
 from teller.core.accounts.pin_verifier import PinVerifier
 from teller.core.accounts.password_maintenance import PasswordMaintenanceRule
 from teller.core.accounts.rules import (
-    AccountStatusRule, ClassCeilingRule, ClassLimits, ClassLimitsRule, CustomerPinRule,
-    NewPinRule,
+    AccountScopeRule, AccountStatusRule, ClassCeilingRule, ClassLimits, ClassLimitsRule,
+    CustomerPinRule, NewPinRule,
 )
 from teller.core.cash.counts import CashAuthorizationRule, CashRule
 from teller.core.cash.large_cash import FundsCaptureRule, LargeCashRule
@@ -36,6 +36,7 @@ from teller.core.controls.rules import AvailableBalanceRule, ControlBlocksRule
 from teller.core.customers.service import CustomerSaveRule
 from teller.core.day.service import DayEndRequestRule
 from teller.core.ledger.engine import Ledger
+from teller.core.ledger.integrity import CheckReport, check_books as check_ledger
 from teller.core.ledger.rules import PostingRule
 from teller.core.loss.follow_up import LossFollowUpRule
 from teller.core.loss.reports import LossReportRule
@@ -67,6 +68,7 @@ def posting_rules(*, pin_verifier: Callable[[], PinVerifier | None] = lambda: No
         BlankVoucherRule(),
         # the account's own rules, in the order a teller hears them
         AccountStatusRule(),
+        AccountScopeRule(),
         TimeDepositKindRule(),
         ControlBlocksRule(),
         CustomerPinRule(pin_verifier),
@@ -107,3 +109,9 @@ def ledger(engine: Engine, *, clock: Callable[[], dt.datetime] = dt.datetime.now
     """The kernel with the bank's rules, for a caller without a
     :class:`~teller.core.services.CoreServices` (the demo set-up, a script, a test)."""
     return Ledger(engine, posting_rules(**settings), clock=clock)
+
+
+def check_books(engine: Engine, **settings) -> CheckReport:
+    """``teller check``: the kernel's checks and what each of the bank's rules
+    verifies of its own rows."""
+    return check_ledger(engine, posting_rules(**settings))

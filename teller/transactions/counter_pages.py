@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Callable
 
 from teller.core.accounts.rules import PinProof
+from teller.core.cash.counts import cash_payout_need
 from teller.core.cash.large_cash import (
     FUNDS_CATEGORIES, LARGE_CASH_FEN, FundsDeclaration, funds_problem,
 )
@@ -19,8 +20,16 @@ from teller.domain.problems import Problem
 from teller.transactions.common import is_cash, resolve
 from teller.transactions.context import Services, StepContext
 from teller.transactions.fields import PASSBOOK, ChoiceField, TextField
-from teller.transactions.flow import Commit, CommitResult, FlowState, Page
+from teller.transactions.flow import AuthNeed, Commit, CommitResult, FlowState, Page
 from teller.transactions.passbook_print import has_passbook_printer, print_up
+
+
+def cash_payout_needs(amount_fen: int, services: Services) -> list[AuthNeed]:
+    """The supervisor a cash payout of ``amount_fen`` needs under the branch's
+    limits (授权限额) — the core's :func:`cash_payout_need`, said before the step."""
+    limits = services.branch_info
+    need = cash_payout_need(amount_fen, limits.cash_auth_limit_a, limits.cash_auth_limit_b)
+    return [AuthNeed(*need)] if need else []
 
 
 def is_large_cash(state: FlowState) -> bool:

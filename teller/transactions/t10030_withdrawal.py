@@ -14,7 +14,6 @@ line printed right after.
 """
 from __future__ import annotations
 
-from teller.core.cash.counts import cash_payout_need
 from teller.core.ledger.records import Leg
 from teller.domain.money import Money
 from teller.domain.problems import Problem
@@ -29,7 +28,7 @@ from teller.transactions.fields import (
 )
 from teller.transactions.flow import AuthNeed, Commit, CommitResult, Flow, FlowState, Page
 from teller.transactions.counter_pages import (
-    PASSBOOK_STEP, all_rules, checks, funds_page, passbook_rules, pin_rules,
+    PASSBOOK_STEP, all_rules, cash_payout_needs, checks, funds_page, passbook_rules, pin_rules,
 )
 from teller.transactions.voucher import make_voucher
 
@@ -102,6 +101,4 @@ class Withdrawal(Flow):
         amount = state["amount"]
         if amount is None or not is_cash(state):
             return []
-        limits = ctx.branch_info
-        need = cash_payout_need(amount.fen, limits.cash_auth_limit_a, limits.cash_auth_limit_b)
-        return [AuthNeed(*need)] if need else []
+        return cash_payout_needs(amount.fen, ctx)

@@ -30,7 +30,9 @@ from teller.transactions.fields import (
     PASSBOOK, AccountField, ChoiceField, DenominationCountField, PinField, TextField,
 )
 from teller.transactions.flow import AuthNeed, Commit, CommitResult, Flow, FlowState, Page
-from teller.transactions.counter_pages import checks, funds_declared, pin_rules
+from teller.transactions.counter_pages import (
+    cash_payout_needs, checks, funds_declared, pin_rules,
+)
 from teller.transactions.personal_pages import MEDIUM_TEXT
 from teller.transactions.voucher import make_voucher
 
@@ -178,11 +180,4 @@ class CloseCurrent(Flow):
         if info is None or is_transfer(state):
             return []
         # Before the interest step: balance + interest; after it, the balance holds both.
-        total = info.balance + ctx.core.personal.interest_due(info.number)
-        limits = ctx.branch_info
-        for level, limit in (("B", limits.cash_auth_limit_b), ("A", limits.cash_auth_limit_a)):
-            if total > limit:
-                return [AuthNeed(level, f"销户现金支取超过 {Money(limit).format()}，"
-                                        f"须{level}级主管授权",
-                                 f"Cash pay-out above {Money(limit).format()}")]
-        return []
+        return cash_payout_needs(info.balance + ctx.core.personal.interest_due(info.number), ctx)

@@ -27,7 +27,7 @@ from teller.transactions.deposit_slip import (
     SlipNumberField, issued_slip_field, slip_problems, slip_summary, slip_to_issue)
 from teller.transactions.fields import AccountField, AmountField, ChoiceField, PinField, TextField
 from teller.transactions.flow import AuthNeed, Commit, CommitResult, Flow, FlowState, Page
-from teller.transactions.counter_pages import checks, funds_declared
+from teller.transactions.counter_pages import cash_payout_needs, checks, funds_declared
 from teller.transactions.time_common import (
     cash_page_rules, deposit_lines, deposit_of, money, note_fields, quote_lines,
 )
@@ -172,13 +172,4 @@ class TimeDepositWithdrawal(Flow):
         if not is_cash(state) or state["account"] is None:
             return []
         q = quote(state, ctx)
-        limits = ctx.branch_info
-        if q is None:
-            return []
-        if q.payout > limits.cash_auth_limit_b:
-            return [AuthNeed("B", f"现金支取超过 {money(limits.cash_auth_limit_b)}，须B级主管授权",
-                             f"Cash above {money(limits.cash_auth_limit_b)}")]
-        if q.payout > limits.cash_auth_limit_a:
-            return [AuthNeed("A", f"现金支取超过 {money(limits.cash_auth_limit_a)}，须A级主管授权",
-                             f"Cash above {money(limits.cash_auth_limit_a)}")]
-        return []
+        return cash_payout_needs(q.payout, ctx) if q is not None else []

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from teller.core.ledger import models as m
-from teller.core.ledger.integrity import check_books
+from teller.core.rulebook import check_books
 from teller.core.controls.controls import ControlAdd
 from teller.core.ledger.records import AuthGrant, EntryRequest, PostingRefused
 

@@ -14,7 +14,7 @@ import pytest
 from teller.core.rulebook import ledger
 from teller.core.customers.models import Customer
 from teller.core.day import eod
-from teller.core.ledger.integrity import check_books
+from teller.core.rulebook import check_books
 from teller.core.ledger.records import EntryRequest, PostingRefused
 from teller.core.cash.teller_day import day_end_blockers
 from teller.domain.calendar import settlement_day_in

@@ -10,7 +10,7 @@ from teller.api import Terminal
 from teller.core.ledger import models as m
 from teller.core.cash.counts import read_holdings
 from teller.core.ledger.db import reader
-from teller.core.ledger.integrity import check_books
+from teller.core.rulebook import check_books
 from tests.conftest import FAST_SCRYPT
 
 pytestmark = pytest.mark.postgres

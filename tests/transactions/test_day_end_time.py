@@ -17,7 +17,7 @@ from teller.core.day import eod
 from teller.core.ledger import models as m
 from teller.core.cash.counts import read_holdings
 from teller.core.ledger.db import reader, run_in_transaction
-from teller.core.ledger.integrity import check_books
+from teller.core.rulebook import check_books
 
 pytestmark = pytest.mark.postgres
 SUP = ("S002", "demo123")

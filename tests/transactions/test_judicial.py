@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from teller.core.ledger import models as m
 from teller.core.controls.expiries import apply_control_expiries
-from teller.core.ledger.integrity import check_books
+from teller.core.rulebook import check_books
 
 pytestmark = pytest.mark.postgres
 

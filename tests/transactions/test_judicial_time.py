@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from teller.core.ledger.integrity import check_books
+from teller.core.rulebook import check_books
 from tests.transactions.test_judicial import cases, freeze, messages, today
 from tests.transactions.test_time_deposits import doc, learned
 

@@ -14,7 +14,7 @@ from loss_helpers import (
 from teller.core.customers.models import Customer
 from teller.core.ledger import models as m
 from teller.core.ledger.db import run_in_transaction
-from teller.core.ledger.integrity import check_books
+from teller.core.rulebook import check_books
 from teller.core.ledger.accounts import open_account
 from teller.core.ledger.records import EntryRequest, PostingRefused
 from teller.core.loss.follow_up import LossFollowUp

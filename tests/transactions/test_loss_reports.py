@@ -11,7 +11,7 @@ from loss_helpers import (
     report, set_business_date, use_pins,
 )
 from teller.core.customers.models import Customer
-from teller.core.ledger.integrity import check_books
+from teller.core.rulebook import check_books
 from teller.core.loss.reports import apply_loss_expiries
 from teller.core.ledger.records import EntryRequest, Leg
 

@@ -81,7 +81,7 @@ def test_closure_settles_interest_pays_out_and_closes(core, session):
     assert (r.balance, r.accrual) == (1_250_000, accrual)
     assert core.balance(box) == box_before and core.balance(expense) == expense_before
     # AND the books still check: entries without legs balance and chain like any other
-    from teller.core.ledger.integrity import check_books
+    from teller.core.rulebook import check_books
     assert check_books(core.engine).ok
 
 

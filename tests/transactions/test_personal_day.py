@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from teller.core.ledger import models as m
 from teller.core.ledger.db import reader, run_in_transaction
-from teller.core.ledger.integrity import check_books
+from teller.core.rulebook import check_books
 from teller.domain.identity import resident_id_check_char
 from tests.counter.conftest import GEOMETRY, PW, counter  # noqa: F401 - fixture
 from tests.transactions.conftest import new_card, read_card

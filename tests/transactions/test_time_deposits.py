@@ -18,7 +18,7 @@ from teller.core.controls.models import AccountControl
 from teller.core.time_deposits.models import TimeDeposit
 from teller.core.ledger import models as m
 from teller.core.ledger.db import reader, run_in_transaction
-from teller.core.ledger.integrity import check_books
+from teller.core.rulebook import check_books
 from teller.core.cash.counts import CashCount
 from teller.core.ledger.records import EntryRequest, Leg, PostingRefused
 from teller.core.services import CoreServices

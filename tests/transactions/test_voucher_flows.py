@@ -5,7 +5,7 @@ import pytest
 
 from teller.api import Authorizer
 from teller.core.ledger.db import reader
-from teller.core.ledger.integrity import check_books
+from teller.core.rulebook import check_books
 
 PW = "demo123"
 SUP = Authorizer("S002", PW)

@@ -115,6 +115,8 @@ class InterestSettlement(Attachment, wire_name="accounts.interest_settlement"):
 
 
 class InterestSettlementRule(PostingRule):
+    """结息 (18410, a closing): the interest credited is exactly what the accrual
+    gives at the rate of the day; the accrual restarts; a reversal puts it back."""
     name = "accounts.interest_settlement"
 
     def applies(self, request) -> bool:

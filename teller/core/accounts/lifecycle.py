@@ -105,6 +105,8 @@ class AccountClosing(Attachment, wire_name="accounts.close"):
 
 
 class AccountClosingRule(PostingRule):
+    """销户: only an account with nothing left (balance, accrual, controls,
+    medium) closes; a reversal reopens it."""
     name = "accounts.close"
 
     def applies(self, request) -> bool:

@@ -160,6 +160,22 @@ def proof_for(p: Posting, account: str) -> "PinProof | None":
     return next((a for a in p.request.all(PinProof) if a.account == account), None)
 
 
+class AccountScopeRule(PostingRule):
+    """通存通兑范围: an account kept to its own branch (仅本网点, ``scope``
+    'this_branch') is moved — in or out — only by that branch's counters."""
+
+    name = "accounts.scope"
+
+    def check(self, p: Posting) -> None:
+        for mv in p.moves:
+            acct = mv.account
+            if acct.scope == "this_branch" and acct.branch_code != p.request.branch:
+                raise PostingRefused(
+                    "scope_this_branch",
+                    f"该账户仅限开户网点 {acct.branch_code} 办理（未开通通存通兑）：{acct.number}",
+                    "The account is kept to its own branch", account=acct.number)
+
+
 class CustomerPinRule(PostingRule):
     """验密: a debit of a password account needs its PIN block, and the right one."""
 

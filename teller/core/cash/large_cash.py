@@ -3,8 +3,8 @@ needs the source or use of funds (资金来源/用途), and its register line is
 written in the posting's own transaction — there is never a large cash posting
 without one.
 
-- :class:`LargeCashRule` — a cash entry moving 50,000.00 or more on a personal
-  account carries a :class:`FundsDeclaration`; the rule writes the register row;
+- :class:`LargeCashRule` — a cash entry moving 50,000.00 or more on a customer
+  account (personal or unit) carries a :class:`FundsDeclaration`; the rule writes the register row;
 - :class:`FundsCapture` — 18590 on its own: record or correct the line of an
   earlier cash entry (a step of its own, found by the entry's journal number).
 
@@ -34,6 +34,8 @@ subjects_t = GlSubject.__table__
 
 #: Cash of 50,000.00 or more in one transaction needs the source/use of funds.
 LARGE_CASH_FEN = 5_000_000
+#: Customer accounts (personal and unit): the large-cash rule applies to both.
+CUSTOMER_PREFIXES = ("personal", "unit")
 
 #: 资金来源/用途 categories (value, 中文, English); 'other' needs a description.
 FUNDS_CATEGORIES = (
@@ -82,10 +84,10 @@ class LargeCashInfo:
 
 
 def _large_leg(p: Posting):
-    """The personal account's leg of 50,000.00 or more in a cash entry, if any."""
+    """The customer account's leg of 50,000.00 or more in a cash entry, if any."""
     if not any(mv.account.kind in CASH_KINDS for mv in p.moves):
         return None
-    return next((mv for mv in p.moves if str(mv.account.kind).startswith("personal")
+    return next((mv for mv in p.moves if str(mv.account.kind).startswith(CUSTOMER_PREFIXES)
                  and mv.leg.amount >= LARGE_CASH_FEN), None)
 
 
@@ -133,6 +135,8 @@ class FundsCapture(Attachment, wire_name="cash.funds_capture"):
 
 
 class FundsCaptureRule(PostingRule):
+    """18590 数据采集: the source or use of funds recorded later against a large
+    cash entry of the day that has none yet."""
     name = "cash.funds_capture"
 
     def applies(self, request) -> bool:
@@ -155,9 +159,9 @@ class FundsCaptureRule(PostingRule):
                               .where(postings_t.c.entry_id == entry.id)).all()
         if not any(leg.kind in CASH_KINDS for leg in legs):
             raise PostingRefused("not_cash", "原交易不是现金交易", "Not a cash transaction")
-        leg = next((x for x in legs if x.kind.startswith("personal")), None)
+        leg = next((x for x in legs if x.kind.startswith(CUSTOMER_PREFIXES)), None)
         if leg is None:
-            raise PostingRefused("not_personal", "原交易没有个人账户", "No personal account")
+            raise PostingRefused("not_customer", "原交易没有客户账户", "No customer account")
         existing = p.conn.execute(select(large_cash_t.c.id).where(
             large_cash_t.c.entry_id == entry.id).with_for_update()).first()
         if existing is not None:

@@ -77,6 +77,13 @@ def _branch(conn: Connection, code: str):
     return conn.execute(select(branches_t).where(branches_t.c.code == code)).first()
 
 
+def lock_box(conn: Connection, box: str) -> None:
+    """Lock the box's account row, as every posting on the box does: who holds
+    a box changes only between its postings, never under one."""
+    conn.execute(select(accounts_t.c.number).where(accounts_t.c.number == box)
+                 .with_for_update()).all()
+
+
 def box_balanced(conn: Connection, teller: str, bdate: dt.date, box: str) -> bool:
     """A balancing of today whose last movement is still the box's last one."""
     last = conn.execute(select(balancings_t.c.last_movement_id).where(
@@ -163,6 +170,7 @@ class TellerDayService:
                 accounts_t.c.owner_user == teller, accounts_t.c.status == "normal")
                 .order_by(accounts_t.c.number)).scalar()
             if own is not None:
+                lock_box(conn, own)
                 row = ensure_box(conn, own)
                 if row["status"] == "stored":
                     conn.execute(update(boxes_t).where(boxes_t.c.account_number == own)
@@ -207,6 +215,7 @@ class TellerDayService:
             bdate = _branch(conn, user.branch_code).business_date
             box = self._held(conn, teller)
             if box is not None:
+                lock_box(conn, box)  # a cash posting in flight on it finishes first
                 if not box_balanced(conn, teller, bdate, box):
                     return [Problem("box", "尾箱尚未轧账（或轧账后又有现金交易），不能签退",
                                     "Balance the cash box before signing off")]
@@ -257,6 +266,8 @@ class BoxHandover(Attachment, wire_name="cash.box_handover"):
 
 
 class BoxHandoverRule(PostingRule):
+    """尾箱交接: the receiver is a signed-on teller of the branch without a box,
+    and their count agrees with the box; then the box changes holder."""
     name = "cash.box_handover"
 
     def applies(self, request) -> bool:
@@ -271,6 +282,7 @@ class BoxHandoverRule(PostingRule):
         box = TellerDayService._held(conn, teller)
         if box is None:
             raise PostingRefused("hand_over_no_box", "交出柜员没有尾箱", "You hold no box")
+        lock_box(conn, box)
         to = conn.execute(select(users_t).where(users_t.c.code == a.to_teller)).first()
         branch = conn.execute(select(boxes_t.c.branch_code)
                               .where(boxes_t.c.account_number == box)).scalar_one()

@@ -1,8 +1,9 @@
 """The operators' posting rules: who posts, and who may authorize (授权).
 
-- :class:`OperatorRule` (admit) — the posting operator exists; its role is read
-  with the branch row (``start.operator_role``) for the rules that need it
-  (the vault is a supervisor's, a cash box its holder's);
+- :class:`OperatorRule` (admit) — the posting operator exists and belongs to
+  the request's branch; its role is read with the branch row
+  (``start.operator_role``) for the rules that need it (the vault is a
+  supervisor's, a cash box its holder's);
 - :class:`AuthorizationRule` (write and undo, last in the rule list) — when a
   rule or the request asks for a supervisor, the grant must name one who may
   authorize this teller at that level (:func:`authorization_problem`, the one
@@ -30,7 +31,7 @@ users_t = User.__table__
 auth_t = Authorization.__table__
 
 #: Labels of the operator's row the kernel reads for every posting.
-OPERATOR_ROLE = "operator_role"
+OPERATOR_ROLE, OPERATOR_BRANCH = "operator_role", "operator_branch"
 
 
 def supervisor_problem(supervisor: str, row, teller: str,
@@ -58,17 +59,23 @@ def authorization_problem(conn: Connection, supervisor: str, teller: str,
 
 
 class OperatorRule(PostingRule):
-    """The posting operator (柜员) must exist."""
+    """The posting operator (柜员) exists and is of the branch the request names:
+    a terminal cannot post for another branch (its business date, its books)."""
 
     name = "operators.operator"
 
     def request_columns(self):
-        return {OPERATOR_ROLE: select(users_t.c.role).where(
-            users_t.c.code == bindparam("teller")).scalar_subquery()}
+        own = users_t.c.code == bindparam("teller")
+        return {OPERATOR_ROLE: select(users_t.c.role).where(own).scalar_subquery(),
+                OPERATOR_BRANCH: select(users_t.c.branch_code).where(own).scalar_subquery()}
 
     def admit(self, p: Posting) -> None:
         if getattr(p.start, OPERATOR_ROLE) is None:
             raise PostingRefused("no_teller", "柜员不存在", "No such teller")
+        if getattr(p.start, OPERATOR_BRANCH) != p.request.branch:
+            raise PostingRefused("operator_branch", f"柜员 {p.request.teller} 不属于网点 "
+                                 f"{p.request.branch}，不能为该网点记账",
+                                 "The operator does not belong to the branch posted for")
 
 
 class AuthorizationRule(PostingRule):

@@ -350,6 +350,8 @@ class TimeDepositKindRule(PostingRule):
 
 
 class TimeDepositOpeningRule(PostingRule):
+    """10110: the product, rate and minimum of the day, the slip from the teller's
+    box, funds of the same customer; creates the time account the legs credit."""
     name = "time_deposits.open"
 
     def applies(self, request) -> bool:
@@ -404,6 +406,8 @@ class TimeDepositOpeningRule(PostingRule):
 
 
 class TimeDepositWithdrawalRule(PostingRule):
+    """10130: the slip that stands, the interest as quoted for the day, one partial
+    early withdrawal per period with its new slip, the remainder at least the minimum."""
     name = "time_deposits.withdraw"
 
     def applies(self, request) -> bool:

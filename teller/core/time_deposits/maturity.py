@@ -24,7 +24,8 @@ from teller.core.ledger.db import reader, run_in_transaction
 from teller.core.ledger.records import EntryRequest, Leg, PostedEntry, PostingRefused
 from teller.core.ledger.rules import Posting, PostingRule
 from teller.core.time_deposits.deposits import (
-    ROLLOVER_TXN, TimeDepositInfo, TimeDepositRollover, accounts_t, deposits_t, load_deposit, product_for_term,
+    ROLLOVER_TXN, TimeDepositInfo, TimeDepositRollover, accounts_t, deposits_t, load_deposit,
+    product_for_term,
 )
 from teller.domain.interest import Rate, maturity_date, term_interest
 
@@ -48,6 +49,8 @@ class MaturityReport:
 
 
 class TimeDepositRolloverRule(PostingRule):
+    """自动转存 at maturity: the term interest credited, a new period from the old
+    maturity date at the product's rate of the day."""
     name = "time_deposits.rollover"
 
     def applies(self, request) -> bool:

@@ -431,6 +431,18 @@ def _undo_use(conn: Connection, key: str, bdate: dt.date, now: dt.datetime) -> N
     smallest again, so nothing else can be issued before that is settled."""
     rows = conn.execute(select(vouchers_t).where(
         vouchers_t.c.entry_key == key, vouchers_t.c.status == "used").with_for_update()).all()
+    # A medium the entry handed out that has since come back and been voided
+    # (凭证作废) is no longer the box's: swapping the 9001 leg would count a
+    # voucher the box does not hold, so such a reversal is refused.
+    handed_out = conn.execute(select(moves_t.c.kind, moves_t.c.first_number).where(
+        moves_t.c.entry_key == key, moves_t.c.action == "use")).all()
+    still_used = {(r.kind, r.number) for r in rows}
+    for kind, number in handed_out:
+        if (kind, number) not in still_used:
+            raise _refuse("voucher_reversal_void",
+                          f"该交易发出的凭证 {number} 已作废，不能冲正",
+                          f"Voucher {number} this entry handed out has been voided since; "
+                          "the entry cannot be reversed")
     for r in rows:
         conn.execute(update(vouchers_t).where(vouchers_t.c.id == r.id).values(
             status="box", account_number=None, entry_key=None, changed_on=bdate))
