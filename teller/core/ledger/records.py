@@ -28,7 +28,10 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 
-LEVELS = {"A": 1, "B": 2}  # B is the higher supervisor level (DOMAIN.md §1)
+# B ranks higher here; DOMAIN.md §1 (CBUS §4.12) reads A as the higher level.
+# Turning it round (levels, thresholds, demo users, texts) is issue 15's; the
+# xfail in tests/core/rules/test_authorization_levels.py flips when it lands.
+LEVELS = {"A": 1, "B": 2}
 A = TypeVar("A", bound="Attachment")
 
 
