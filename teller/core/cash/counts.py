@@ -131,8 +131,12 @@ _SET_PIECES = PreparedByCount(lambda n: update(holdings_t).where(
 _NEW_PIECES = PreparedByCount(lambda n: insert(holdings_t).values(
     [{"account_number": bindparam("a"), "value_fen": bindparam(f"d{i}"),
       "pieces": bindparam(f"n{i}")} for i in range(n)]))
-_MOVEMENT = Prepared(insert(moves_t).values(entry_id=bindparam("e"), account_number=bindparam("a"),
-                                            received=bindparam("r"), paid=bindparam("p")))
+_MOVEMENT_VALUES = dict(entry_id=bindparam("e"), account_number=bindparam("a"),
+                       received=bindparam("r"), paid=bindparam("p"))
+_MOVEMENT = Prepared(insert(moves_t).values(_MOVEMENT_VALUES))
+# PostgreSQL: the box's new pieces and its movement row in one statement.
+_PIECES_AND_MOVEMENT = PreparedByCount(lambda n: insert(moves_t).values(_MOVEMENT_VALUES)
+                                       .add_cte(_SET_PIECES.build(n).cte("pieces")))
 
 
 def _by_denomination(account: str, pieces: list[tuple[int, int]]) -> dict:
@@ -165,14 +169,19 @@ def apply_movement(conn: Connection, entry_id: int, account: str, received: dict
                f"{paid.get(d, 0) - received.get(d, 0)} 张",
                f"Not enough {names[d]} in the box", account)
     changed = [(d, n) for d, n in new.items() if d in held and n != held[d]]
-    if changed:
-        _SET_PIECES(len(changed)).run(conn, _by_denomination(account, changed))
     added = [(d, n) for d, n in new.items() if d not in held and n]
     if added:
         _NEW_PIECES(len(added)).run(conn, _by_denomination(account, added))
-    if dc.clean(received) or dc.clean(paid):
-        _MOVEMENT.run(conn, {"e": entry_id, "a": account, "r": counts_json(received),
-                             "p": counts_json(paid)})
+    movement = {"e": entry_id, "a": account, "r": counts_json(received),
+                "p": counts_json(paid)} if dc.clean(received) or dc.clean(paid) else None
+    if changed and movement and conn.dialect.name == "postgresql":
+        _PIECES_AND_MOVEMENT(len(changed)).run(
+            conn, dict(_by_denomination(account, changed), **movement))
+        return
+    if changed:
+        _SET_PIECES(len(changed)).run(conn, _by_denomination(account, changed))
+    if movement:
+        _MOVEMENT.run(conn, movement)
 
 
 def parse_holdings(text: str | None) -> dict[int, int]:

@@ -15,17 +15,19 @@ Inside the transaction, in this order (the order is the deadlock-avoidance
 rule: every transaction takes locks teller head → accounts by number):
 
 1. one statement reads the branch (business date, status), whether the key was
-   posted, and the rules' request columns; a posted key returns its first
-   result (the same key with other content is refused as ``key_reused``);
+   posted, the rules' request columns, and locks the teller's journal head — it
+   numbers the entry (流水号) and holds the previous hash of the teller's chain;
+   a posted key returns its first result (the same key with other content is
+   refused as ``key_reused``);
 2. a reversal's original is checked (same day, reversible, not reversed);
    the rules ``admit`` the request;
-3. the teller's journal head is locked — it numbers the entry (流水号) and holds
-   the previous hash of the teller's chain; the rules ``prepare``;
+3. the rules ``prepare``;
 4. the accounts are locked in ascending number order, then read with the
    rules' account columns; the legs must balance (on-balance subjects); each leg's movement
    is worked out and the rules ``check`` it;
-5. the entry, its postings, the new balances and the head are written; the
-   rules ``write`` their rows (``undo`` for a reversal);
+5. the entry, its postings, the new balances and the head are written (one
+   statement on PostgreSQL); the rules ``write`` their rows (``undo`` for a
+   reversal);
 6. a posting some rule (or the request) said needs a supervisor is refused
    without a grant — the authorization rule, last of all, proved a grant given.
 
@@ -40,7 +42,7 @@ import datetime as dt
 from dataclasses import replace
 from typing import Callable, Sequence, TypeVar
 
-from sqlalchemy import bindparam, case, select, update
+from sqlalchemy import bindparam, select, true
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -73,11 +75,6 @@ def _numbers(n: int) -> list:
     return [bindparam(f"n{i}") for i in range(n)]
 
 
-# One UPDATE for the new balances of an entry's accounts.
-_SAVE_BALANCES = PreparedByCount(lambda n: update(accounts_t).where(
-    accounts_t.c.number.in_(_numbers(n))).values(balance=case(
-        *[(accounts_t.c.number == bindparam(f"n{i}"),
-           bindparam(f"b{i}", type_=accounts_t.c.balance.type)) for i in range(n)])))
 # Lock first, then read in a statement of its own: on PostgreSQL a row locked
 # after a wait comes back current, but what a subquery reads of other tables
 # (controls, holdings) would be as of the locking statement's start — before
@@ -128,8 +125,12 @@ class Ledger:
                     target[label] = col.label(label)
         existing = (select(entries_t.c.id).where(entries_t.c.idempotency_key == bindparam("key"))
                     .scalar_subquery().label("existing_id"))
-        self._start_q = Prepared(select(branches_t, existing, *request_cols.values()).where(
-            branches_t.c.code == bindparam("branch")))
+        head = journal.locked_head()
+        self._start_q = Prepared(
+            select(branches_t, existing, head.c.head_date, head.c.head_sequence,
+                   head.c.head_hash, *request_cols.values())
+            .select_from(branches_t.outerjoin(head, true()))
+            .where(branches_t.c.code == bindparam("branch")))
         self._read_accounts = PreparedByCount(lambda n: select(
             accounts_t, *account_cols.values()).where(accounts_t.c.number.in_(_numbers(n))))
 
@@ -209,7 +210,7 @@ class Ledger:
         if p.is_reversal:
             p.original = _reversal_original(conn, req, p.business_date)
         self._run("admit", p)
-        head = journal.lock_head(conn, req.teller, p.business_date)
+        head = journal.head_from(conn, req.teller, p.business_date, start)
         self._run("prepare", p)
         self._lock_accounts(p)
         self._run("check", p)
@@ -286,17 +287,11 @@ class Ledger:
                  "created_at": p.now, "txn_code": req.txn_code, "step": req.step,
                  "purpose": req.purpose, "memo": req.memo[:200], "reversible": req.reversible,
                  "offline": req.offline, "reverses_entry_id": req.reverses_entry_id}
-        p.entry_id = journal.append_entry(p.conn, head, entry, legs)
         final: dict[str, int] = {}
         for mv in p.moves:
             final[mv.leg.account] = mv.balance_after
         changed = [(n, b) for n, b in final.items() if b != int(p.accounts[n].balance)]
-        if changed:
-            given = {}
-            for i, (n, b) in enumerate(changed):
-                given[f"n{i}"], given[f"b{i}"] = n, b
-            _SAVE_BALANCES(len(changed)).run(p.conn, given)
-        journal.save_head(p.conn, head)
+        p.entry_id = journal.write_entry(p.conn, head, entry, legs, changed)
         p.posted = PostedEntry(
             entry_id=p.entry_id, key=req.key, teller=req.teller, business_date=p.business_date,
             journal_sequence=head.sequence, created_at=p.now, txn_code=req.txn_code,
