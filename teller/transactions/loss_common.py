@@ -7,7 +7,6 @@ teller.core.accounts.password_maintenance); the pages only say it earlier.
 """
 from __future__ import annotations
 
-from typing import Callable
 
 from teller.core.ledger.records import PostedEntry, PostingRefused
 from teller.domain.money import Money, to_chinese_capital
@@ -48,15 +47,6 @@ def agent_rules(state: FlowState, services: Services) -> list[Problem]:
 
 def as_problem(exc: PostingRefused, field: str = "") -> Problem:
     return Problem(field, exc.message, exc.message_en)
-
-
-def guarded(field: str, check: Callable[[], None]) -> list[Problem]:
-    """Run a core check for a page rule; its refusal becomes the field's problem."""
-    try:
-        check()
-    except PostingRefused as exc:
-        return [as_problem(exc, field)]
-    return []
 
 
 def event_voucher(ctx: StepContext, *, title: str, title_en: str, account: str,
