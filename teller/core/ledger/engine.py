@@ -141,6 +141,49 @@ class Ledger:
         digest = request_digest(req)
         return self.transaction(lambda conn: self._post(conn, req, digest))
 
+    def post_many(self, requests: Sequence[EntryRequest]
+                  ) -> list[PostedEntry | PostingRefused]:
+        """Group commit (批量提交): post ``requests`` in one database transaction,
+        each under a savepoint of its own, so a refusal undoes only that
+        request's writes and its neighbours still post. Returns each request's
+        outcome in order — its entry, or the refusal. Idempotency and the chain
+        hold as for :meth:`post`: a key repeated within the batch replays, a
+        teller's entries in one batch take consecutive journal numbers. A
+        database fault fails the whole batch, which the transaction wrapper
+        retries (the keys make a retry safe); refusals' ``aftermath`` is
+        recorded after the batch commits.
+
+            outcomes = ledger.post_many([deposit, overdraft, transfer])
+            # [PostedEntry(...), PostingRefused('insufficient'), PostedEntry(...)]
+        """
+        outcomes: list[PostedEntry | PostingRefused | None] = [None] * len(requests)
+        work = []
+        for i, req in enumerate(requests):
+            try:
+                validate_shape(req)
+                work.append((i, req, request_digest(req)))
+            except PostingRefused as refused:
+                outcomes[i] = refused
+
+        def batch(conn: Connection) -> dict[int, PostedEntry | PostingRefused]:
+            done: dict[int, PostedEntry | PostingRefused] = {}
+            for i, req, digest in work:
+                savepoint = conn.begin_nested()
+                try:
+                    done[i] = self._post(conn, req, digest)
+                except PostingRefused as refused:
+                    savepoint.rollback()
+                    done[i] = refused
+                else:
+                    savepoint.commit()
+            return done
+
+        for i, outcome in self.transaction(batch).items():
+            outcomes[i] = outcome
+            if isinstance(outcome, PostingRefused) and outcome.aftermath is not None:
+                run_in_transaction(self.engine, outcome.aftermath)
+        return outcomes  # type: ignore[return-value]
+
     def reverse(self, entry_id: int, *, key: str, teller: str, terminal: str,
                 authorization=None, required_level: str | None = "A",
                 txn_code: str = "08210", memo: str = "") -> PostedEntry:
