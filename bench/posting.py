@@ -156,13 +156,94 @@ class _RetryCounter(logging.Handler):
             self.by_state[k] = self.by_state.get(k, 0) + 1
 
 
+def teller_request(rng: random.Random, key: str, teller: str, cash: str, customers: list[str],
+                   denominations: list[int]):
+    """One posting of a teller's mix: a cash deposit (40 %), a cash withdrawal
+    (30 %) with the system's make-up of notes, or a transfer (30 %)."""
+    from teller.core.cash.counts import CashCount
+    from teller.core.ledger.records import EntryRequest, Leg
+    from teller.domain import cash as dc
+
+    kind = rng.random()
+    amount = rng.randint(100, 100_000)
+    counts: tuple = ()
+    if kind < 0.7:  # the cash page's make-up (配款建议), as the flows send it
+        notes = dc.pairs(dc.propose(amount, denominations))
+    if kind < 0.4:
+        legs, txn = (Leg(cash, "D", amount), Leg(rng.choice(customers), "C", amount)), "10020"
+        counts = (CashCount(cash, received=notes),)
+    elif kind < 0.7:
+        legs, txn = (Leg(rng.choice(customers), "D", amount), Leg(cash, "C", amount)), "10030"
+        counts = (CashCount(cash, paid=notes),)
+    else:
+        a, b = rng.sample(customers, 2)
+        legs, txn = (Leg(a, "D", amount), Leg(b, "C", amount)), "20010"
+    return EntryRequest(key=key, branch=BRANCH, teller=teller, terminal=teller, txn_code=txn,
+                        step="post", legs=legs, attachments=counts)
+
+
+def group_worker(url: str, tellers: list[tuple[str, str]], customers: list[str],
+                 seconds: float, ready, go, start_at, run_tag: str, out,
+                 denominations: list[int], max_batch: int) -> None:
+    """One process, one GroupCommitter, a thread per teller submitting to it —
+    the shape of the core service posting for many terminals."""
+    import threading
+
+    from teller.core.ledger.group_commit import GroupCommitter
+    from teller.core.ledger.records import PostingRefused
+    from teller.core.rulebook import ledger
+
+    engine = make_engine(url, pool_size=2)
+    committer = GroupCommitter(ledger(engine), max_batch=max_batch)
+    lats: list[list[float]] = [[] for _ in tellers]
+    refused = [0] * len(tellers)
+
+    def client(i: int, teller: str, cash: str, deadline: float) -> None:
+        rng = random.Random(i * 7919 + hash(run_tag) % 1000)
+        n = 0
+        while time.time() < deadline:
+            n += 1
+            req = teller_request(rng, f"{run_tag}-{teller}-{n:07d}", teller, cash, customers,
+                                 denominations)
+            t0 = time.perf_counter()
+            try:
+                committer.post(req)
+            except PostingRefused:
+                refused[i] += 1
+                continue
+            lats[i].append(time.perf_counter() - t0)
+
+    for i, (teller, cash) in enumerate(tellers):  # warm-up: one posting each
+        committer.post(teller_request(random.Random(i), f"{run_tag}-{teller}-warm", teller,
+                                      cash, customers, denominations))
+    ready.put(0)
+    go.wait()
+    deadline = start_at.value + seconds
+    while time.time() < start_at.value:
+        time.sleep(0.0005)
+    before = (committer.stats.batches, committer.stats.requests, dict(committer.stats.sizes))
+    cpu0 = time.process_time()
+    threads = [threading.Thread(target=client, args=(i, t, c, deadline))
+               for i, (t, c) in enumerate(tellers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    cpu = time.process_time() - cpu0
+    stats = committer.stats
+    sizes = {k: v - before[2].get(k, 0) for k, v in stats.sizes.items()
+             if v - before[2].get(k, 0)}
+    committer.close()
+    engine.dispose()
+    out.put({"lat": [x for lat in lats for x in lat], "refused": sum(refused), "retries": {},
+             "cpu": cpu, "batches": stats.batches - before[0], "sizes": sizes})
+
+
 def worker(idx: int, url: str, teller: str, cash: str, customers: list[str], seconds: float,
            ready, go, start_at, run_tag: str, profile_path: str | None, out,
            denominations: list[int]) -> None:
-    from teller.core.cash.counts import CashCount
-    from teller.core.ledger.records import EntryRequest, Leg, PostingRefused
+    from teller.core.ledger.records import PostingRefused
     from teller.core.rulebook import ledger
-    from teller.domain import cash as dc
 
     counter = _RetryCounter()
     log = logging.getLogger("teller.core.ledger.db")
@@ -179,23 +260,8 @@ def worker(idx: int, url: str, teller: str, cash: str, customers: list[str], sec
     def one() -> None:
         nonlocal n, refused
         n += 1
-        kind = rng.random()
-        amount = rng.randint(100, 100_000)
-        counts: tuple = ()
-        if kind < 0.7:  # the cash page's make-up (配款建议), as the flows send it
-            notes = dc.pairs(dc.propose(amount, denominations))
-        if kind < 0.4:
-            legs, txn = (Leg(cash, "D", amount), Leg(rng.choice(customers), "C", amount)), "10020"
-            counts = (CashCount(cash, received=notes),)
-        elif kind < 0.7:
-            legs, txn = (Leg(rng.choice(customers), "D", amount), Leg(cash, "C", amount)), "10030"
-            counts = (CashCount(cash, paid=notes),)
-        else:
-            a, b = rng.sample(customers, 2)
-            legs, txn = (Leg(a, "D", amount), Leg(b, "C", amount)), "20010"
-        req = EntryRequest(key=f"{run_tag}-{teller}-{n:07d}", branch=BRANCH, teller=teller,
-                           terminal=teller, txn_code=txn, step="post", legs=legs,
-                           attachments=counts)
+        req = teller_request(rng, f"{run_tag}-{teller}-{n:07d}", teller, cash, customers,
+                             denominations)
         t0 = time.perf_counter()
         try:
             posting.post(req)
@@ -261,6 +327,29 @@ def run_engine(url: str, data: dict, clients: int, seconds: float, hot: bool,
             "retries": retries, "deadlocks": retries.get("40P01", 0),
             "client_cpu": sum(r["cpu"] for r in results), "machine_cpu": busy,
             "profile": prof_path if profile else None}
+
+
+def run_group(url: str, data: dict, clients: int, seconds: float, max_batch: int) -> dict:
+    ctx = mp.get_context("spawn")
+    out, ready, go, start_at = ctx.Queue(), ctx.Queue(), ctx.Event(), ctx.Value("d", 0.0)
+    tag = f"g{clients}{uuid.uuid4().hex[:4]}"
+    tellers = [(f"B{i + 1:02d}", data["boxes"][f"B{i + 1:02d}"]) for i in range(clients)]
+    p = ctx.Process(target=group_worker, args=(url, tellers, data["customers"], seconds, ready,
+                                               go, start_at, tag, out, data["denominations"],
+                                               max_batch))
+    p.start()
+    ready.get(timeout=300)
+    start_at.value = time.time() + 0.2
+    go.set()
+    busy0 = _machine_busy()
+    r = out.get(timeout=seconds + 120)
+    busy = _machine_busy() - busy0
+    p.join()
+    lat = sorted(r["lat"])
+    return {"posted": len(lat), "tps": len(lat) / seconds, "p50": pct(lat, 50),
+            "p99": pct(lat, 99), "refused": r["refused"], "retries": {}, "deadlocks": 0,
+            "client_cpu": r["cpu"], "machine_cpu": busy, "profile": None,
+            "batches": r["batches"], "sizes": r["sizes"]}
 
 
 def _machine_busy() -> float:
@@ -357,6 +446,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-pgbench", action="store_true")
     ap.add_argument("--profile", action="store_true", help="cProfile worker 0")
     ap.add_argument("--pgbench-db", default="bench_pgbench")
+    ap.add_argument("--group", action="store_true",
+                    help="one process posting for all clients through a GroupCommitter")
+    ap.add_argument("--max-batch", type=int, default=64)
     args = ap.parse_args(argv)
 
     client_counts = [8, 32] if args.hot else [args.clients]
@@ -375,8 +467,9 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_pgbench:
             pgbench_init(args.url, args.pgbench_db)
         for n in client_counts:
-            eng = run_engine(url, data, n, args.seconds, args.hot,
-                             args.profile and n == client_counts[0])
+            eng = (run_group(url, data, n, args.seconds, args.max_batch) if args.group else
+                   run_engine(url, data, n, args.seconds, args.hot,
+                              args.profile and n == client_counts[0]))
             pgb = (pgbench_run(args.url, args.pgbench_db, n, int(args.seconds))
                    if not args.no_pgbench else None)
             rows.append((n, eng, pgb))
@@ -384,6 +477,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"engine : {eng['tps']:.1f} postings/s ({eng['posted']} posted, "
                   f"{eng['refused']} refused), p50 {ms(eng['p50'])}, p99 {ms(eng['p99'])}, "
                   f"retries {eng['retries'] or 0}, deadlocks (40P01) {eng['deadlocks']}")
+            if eng.get("batches"):
+                sizes = ", ".join(f"{k}×{v}" for k, v in sorted(eng["sizes"].items()))
+                print(f"batches: {eng['batches']} (mean {eng['posted'] / eng['batches']:.1f} "
+                      f"postings); sizes {sizes[:300]}")
             if eng["posted"]:
                 per = 1000 / eng["posted"]
                 print(f"cpu    : {eng['machine_cpu'] * per:.2f} ms of machine CPU per posting, "
